@@ -1,0 +1,401 @@
+package io.laminar.flink.connector.nats.connection;
+
+import io.nats.client.ConnectionListener;
+import io.nats.client.ErrorListener;
+import io.nats.client.Options;
+
+import org.apache.flink.annotation.PublicEvolving;
+
+import java.io.Serializable;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * How to reach and authenticate with NATS: server URLs, credentials, timeouts and reconnect
+ * behaviour. Immutable and validated on construction; {@link #toString()} masks every secret.
+ *
+ * <pre>{@code
+ * ConnectionSettings settings =
+ *         ConnectionSettings.builder()
+ *                 .servers("nats://a:4222", "nats://b:4222")
+ *                 .userInfo("publisher", "secret")
+ *                 .build();
+ * }</pre>
+ */
+@PublicEvolving
+public final class ConnectionSettings implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Default time to establish a connection (TCP, TLS and the NATS handshake). */
+    public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(5);
+
+    /** Default wait between reconnect attempts to the same server. */
+    public static final Duration DEFAULT_RECONNECT_WAIT = Duration.ofSeconds(1);
+
+    /** Default number of reconnect attempts before the connection closes and the job fails. */
+    public static final int DEFAULT_MAX_RECONNECTS = 120;
+
+    /** Default bytes jnats keeps for publishes made while reconnecting. */
+    public static final long DEFAULT_RECONNECT_BUFFER_BYTES = 8L * 1024 * 1024;
+
+    private static final String MASK = "******";
+
+    private final List<String> servers;
+    private final String username;
+    private final String password;
+    private final String token;
+    private final String credentialsFile;
+    private final String connectionName;
+    private final Duration connectionTimeout;
+    private final Duration reconnectWait;
+    private final int maxReconnects;
+    private final long reconnectBufferBytes;
+
+    private ConnectionSettings(Builder b) {
+        this.servers = Collections.unmodifiableList(new ArrayList<>(b.servers));
+        this.username = emptyToNull(b.username);
+        this.password = emptyToNull(b.password);
+        this.token = emptyToNull(b.token);
+        this.credentialsFile = emptyToNull(b.credentialsFile);
+        this.connectionName = emptyToNull(b.connectionName);
+        this.connectionTimeout = b.connectionTimeout;
+        this.reconnectWait = b.reconnectWait;
+        this.maxReconnects = b.maxReconnects;
+        this.reconnectBufferBytes = b.reconnectBufferBytes;
+        validate();
+    }
+
+    /** Starts a builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private void validate() {
+        if (servers.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "servers: at least one NATS server URL is required, e.g. nats://localhost:4222");
+        }
+        for (String server : servers) {
+            validateServerUrl(server);
+        }
+        if (password != null && username == null) {
+            throw new IllegalArgumentException("password is set but username is not: set both.");
+        }
+        if (username != null && password == null) {
+            throw new IllegalArgumentException("username is set but password is not: set both.");
+        }
+        int methods =
+                (username != null ? 1 : 0)
+                        + (token != null ? 1 : 0)
+                        + (credentialsFile != null ? 1 : 0);
+        if (methods > 1) {
+            throw new IllegalArgumentException(
+                    "Only one authentication method may be set: username/password, token or"
+                            + " credentials_file.");
+        }
+        if (credentialsFile != null && !Files.isReadable(Paths.get(credentialsFile))) {
+            throw new IllegalArgumentException(
+                    "credentials_file: cannot read '" + credentialsFile + "'.");
+        }
+        requirePositive("connection timeout", connectionTimeout);
+        requireNotNegative("reconnect wait", reconnectWait);
+        if (maxReconnects < -1) {
+            throw new IllegalArgumentException(
+                    "max reconnects must be -1 (forever) or >= 0, was " + maxReconnects);
+        }
+        if (reconnectBufferBytes < 0) {
+            throw new IllegalArgumentException(
+                    "reconnect buffer size must be >= 0 bytes, was " + reconnectBufferBytes);
+        }
+    }
+
+    private static void validateServerUrl(String server) {
+        if (server == null || server.trim().isEmpty()) {
+            throw new IllegalArgumentException("servers: a server URL is empty.");
+        }
+        URI uri;
+        try {
+            uri =
+                    new URI(
+                            server.trim().contains("://")
+                                    ? server.trim()
+                                    : "nats://" + server.trim());
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException(
+                    "servers: '" + redactUrl(server) + "' is not a valid URL: " + e.getReason());
+        }
+        String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("nats")
+                && !scheme.equals("tls")
+                && !scheme.equals("opentls")
+                && !scheme.equals("ws")
+                && !scheme.equals("wss")) {
+            throw new IllegalArgumentException(
+                    "servers: '"
+                            + redactUrl(server)
+                            + "' has scheme '"
+                            + scheme
+                            + "'; use nats://, tls://, opentls://, ws:// or wss://.");
+        }
+        if (uri.getHost() == null) {
+            throw new IllegalArgumentException(
+                    "servers: '" + redactUrl(server) + "' has no host, e.g. nats://localhost:4222");
+        }
+    }
+
+    /** A server URL with any user info (user:password@) replaced by a mask, for messages. */
+    public static String redactUrl(String url) {
+        if (url == null) {
+            return null;
+        }
+        int scheme = url.indexOf("://");
+        int at = url.lastIndexOf('@');
+        if (at < 0) {
+            return url;
+        }
+        int start = scheme < 0 ? 0 : scheme + 3;
+        if (at < start) {
+            return url;
+        }
+        return url.substring(0, start) + MASK + url.substring(at);
+    }
+
+    /** The server URLs, with user info masked: safe for logs and error messages. */
+    public String redactedServers() {
+        return servers.stream()
+                .map(ConnectionSettings::redactUrl)
+                .collect(Collectors.joining(", ", "[", "]"));
+    }
+
+    /**
+     * A jnats options builder for these settings. The caller adds listeners and anything specific
+     * to its use.
+     */
+    public Options.Builder toOptionsBuilder(
+            ConnectionListener connectionListener, ErrorListener errorListener) {
+        Options.Builder builder =
+                new Options.Builder()
+                        .servers(servers.toArray(new String[0]))
+                        .connectionTimeout(connectionTimeout)
+                        .reconnectWait(reconnectWait)
+                        .maxReconnects(maxReconnects)
+                        .reconnectBufferSize(reconnectBufferBytes)
+                        .connectionListener(connectionListener)
+                        .errorListener(errorListener);
+        if (connectionName != null) {
+            builder.connectionName(connectionName);
+        }
+        if (username != null) {
+            builder.userInfo(username.toCharArray(), password.toCharArray());
+        }
+        if (token != null) {
+            builder.token(token.toCharArray());
+        }
+        if (credentialsFile != null) {
+            builder.authHandler(io.nats.client.Nats.credentials(credentialsFile));
+        }
+        return builder;
+    }
+
+    public List<String> getServers() {
+        return servers;
+    }
+
+    public String getUsername() {
+        return username;
+    }
+
+    public String getConnectionName() {
+        return connectionName;
+    }
+
+    public String getCredentialsFile() {
+        return credentialsFile;
+    }
+
+    public boolean hasPassword() {
+        return password != null;
+    }
+
+    public boolean hasToken() {
+        return token != null;
+    }
+
+    public Duration getConnectionTimeout() {
+        return connectionTimeout;
+    }
+
+    public Duration getReconnectWait() {
+        return reconnectWait;
+    }
+
+    public int getMaxReconnects() {
+        return maxReconnects;
+    }
+
+    public long getReconnectBufferBytes() {
+        return reconnectBufferBytes;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof ConnectionSettings)) {
+            return false;
+        }
+        ConnectionSettings that = (ConnectionSettings) o;
+        return maxReconnects == that.maxReconnects
+                && reconnectBufferBytes == that.reconnectBufferBytes
+                && servers.equals(that.servers)
+                && Objects.equals(username, that.username)
+                && Objects.equals(password, that.password)
+                && Objects.equals(token, that.token)
+                && Objects.equals(credentialsFile, that.credentialsFile)
+                && Objects.equals(connectionName, that.connectionName)
+                && connectionTimeout.equals(that.connectionTimeout)
+                && reconnectWait.equals(that.reconnectWait);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(servers, username, connectionName, connectionTimeout, maxReconnects);
+    }
+
+    @Override
+    public String toString() {
+        return "ConnectionSettings{servers="
+                + redactedServers()
+                + ", username="
+                + username
+                + ", password="
+                + (password == null ? null : MASK)
+                + ", token="
+                + (token == null ? null : MASK)
+                + ", credentialsFile="
+                + credentialsFile
+                + ", connectionName="
+                + connectionName
+                + ", connectionTimeout="
+                + connectionTimeout
+                + ", reconnectWait="
+                + reconnectWait
+                + ", maxReconnects="
+                + maxReconnects
+                + ", reconnectBufferBytes="
+                + reconnectBufferBytes
+                + '}';
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+
+    private static void requirePositive(String name, Duration d) {
+        if (d == null || d.isZero() || d.isNegative()) {
+            throw new IllegalArgumentException(name + " must be positive, was " + d);
+        }
+    }
+
+    private static void requireNotNegative(String name, Duration d) {
+        if (d == null || d.isNegative()) {
+            throw new IllegalArgumentException(name + " must not be negative, was " + d);
+        }
+    }
+
+    /** Builds {@link ConnectionSettings}; {@link #build()} validates. */
+    @PublicEvolving
+    public static final class Builder {
+        private final List<String> servers = new ArrayList<>();
+        private String username;
+        private String password;
+        private String token;
+        private String credentialsFile;
+        private String connectionName;
+        private Duration connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
+        private Duration reconnectWait = DEFAULT_RECONNECT_WAIT;
+        private int maxReconnects = DEFAULT_MAX_RECONNECTS;
+        private long reconnectBufferBytes = DEFAULT_RECONNECT_BUFFER_BYTES;
+
+        private Builder() {}
+
+        /** Server URLs, e.g. {@code nats://localhost:4222}; replaces earlier ones. */
+        public Builder servers(String... urls) {
+            return servers(java.util.Arrays.asList(urls));
+        }
+
+        /** Server URLs; replaces earlier ones. */
+        public Builder servers(List<String> urls) {
+            servers.clear();
+            for (String url : urls) {
+                servers.add(url == null ? null : url.trim());
+            }
+            return this;
+        }
+
+        /** Username and password authentication. */
+        public Builder userInfo(String username, String password) {
+            this.username = username;
+            this.password = password;
+            return this;
+        }
+
+        /** Token authentication. */
+        public Builder token(String token) {
+            this.token = token;
+            return this;
+        }
+
+        /** A {@code .creds} file (JWT and NKey seed) for decentralized authentication. */
+        public Builder credentialsFile(String path) {
+            this.credentialsFile = path;
+            return this;
+        }
+
+        /** The name the server shows for this connection (monitoring, logs). */
+        public Builder connectionName(String name) {
+            this.connectionName = name;
+            return this;
+        }
+
+        /** Time allowed to establish a connection to one server. */
+        public Builder connectionTimeout(Duration timeout) {
+            this.connectionTimeout = timeout;
+            return this;
+        }
+
+        /** Wait between reconnect attempts to the same server. */
+        public Builder reconnectWait(Duration wait) {
+            this.reconnectWait = wait;
+            return this;
+        }
+
+        /** Reconnect attempts before giving up and failing the job; -1 means forever. */
+        public Builder maxReconnects(int maxReconnects) {
+            this.maxReconnects = maxReconnects;
+            return this;
+        }
+
+        /** Bytes of publishes jnats holds while reconnecting; 0 disables that buffer. */
+        public Builder reconnectBufferBytes(long bytes) {
+            this.reconnectBufferBytes = bytes;
+            return this;
+        }
+
+        /** Validates and builds the settings. */
+        public ConnectionSettings build() {
+            return new ConnectionSettings(this);
+        }
+    }
+}

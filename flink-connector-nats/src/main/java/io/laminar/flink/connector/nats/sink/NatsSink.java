@@ -1,0 +1,100 @@
+package io.laminar.flink.connector.nats.sink;
+
+import org.apache.flink.annotation.PublicEvolving;
+import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.connector.base.sink.AsyncSinkBase;
+import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
+import org.apache.flink.connector.base.sink.writer.ElementConverter;
+import org.apache.flink.connector.base.sink.writer.config.AsyncSinkWriterConfiguration;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
+
+import java.util.Collection;
+import java.util.Collections;
+
+/**
+ * A Flink sink that publishes records to NATS subjects.
+ *
+ * <p>With the default {@code at-least-once} delivery guarantee, a checkpoint completes only after
+ * the server has confirmed every record published before it (a PING/PONG round trip on the same
+ * connection); records whose confirmation spans a reconnect are published again, so duplicates are
+ * possible and losses are not. Records still buffered at a checkpoint are stored in it.
+ *
+ * <pre>{@code
+ * NatsSink<String> sink =
+ *         NatsSink.<String>builder()
+ *                 .setServers("nats://localhost:4222")
+ *                 .setSerializationSchema(new SimpleStringSchema())
+ *                 .setSubject("orders.processed")
+ *                 .build();
+ * stream.sinkTo(sink);
+ * }</pre>
+ *
+ * @param <IN> the record type
+ */
+@PublicEvolving
+public class NatsSink<IN> extends AsyncSinkBase<IN, NatsMessage> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final NatsSinkSettings settings;
+
+    NatsSink(
+            ElementConverter<IN, NatsMessage> converter,
+            NatsSinkSettings settings,
+            int maxBatchSize,
+            int maxInFlightRequests,
+            int maxBufferedRequests,
+            long maxBatchSizeInBytes,
+            long maxTimeInBufferMS,
+            long maxRecordSizeInBytes) {
+        super(
+                converter,
+                maxBatchSize,
+                maxInFlightRequests,
+                maxBufferedRequests,
+                maxBatchSizeInBytes,
+                maxTimeInBufferMS,
+                maxRecordSizeInBytes);
+        this.settings = settings;
+    }
+
+    /** Starts a builder for a sink of {@code IN} records. */
+    public static <IN> NatsSinkBuilder<IN> builder() {
+        return new NatsSinkBuilder<>();
+    }
+
+    @Override
+    public StatefulSinkWriter<IN, BufferedRequestState<NatsMessage>> createWriter(
+            WriterInitContext context) {
+        return restoreWriter(context, Collections.emptyList());
+    }
+
+    @Override
+    public StatefulSinkWriter<IN, BufferedRequestState<NatsMessage>> restoreWriter(
+            WriterInitContext context, Collection<BufferedRequestState<NatsMessage>> recovered) {
+        AsyncSinkWriterConfiguration configuration =
+                AsyncSinkWriterConfiguration.builder()
+                        .setMaxBatchSize(getMaxBatchSize())
+                        .setMaxBatchSizeInBytes(getMaxBatchSizeInBytes())
+                        .setMaxInFlightRequests(getMaxInFlightRequests())
+                        .setMaxBufferedRequests(getMaxBufferedRequests())
+                        .setMaxTimeInBufferMS(getMaxTimeInBufferMS())
+                        .setMaxRecordSizeInBytes(getMaxRecordSizeInBytes())
+                        .setRequestTimeoutMS(getRequestTimeoutMS())
+                        .setFailOnTimeout(getFailOnTimeout())
+                        .build();
+        return new NatsSinkWriter<>(
+                getElementConverter(), context, configuration, recovered, settings);
+    }
+
+    @Override
+    public SimpleVersionedSerializer<BufferedRequestState<NatsMessage>> getWriterStateSerializer() {
+        return new NatsMessageStateSerializer();
+    }
+
+    @Override
+    public String toString() {
+        return "NatsSink{" + settings + '}';
+    }
+}

@@ -1,0 +1,302 @@
+package io.laminar.flink.connector.nats.sink;
+
+import io.laminar.flink.connector.nats.connection.ConnectionSettings;
+
+import org.apache.flink.annotation.PublicEvolving;
+import org.apache.flink.api.common.serialization.SerializationSchema;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.base.sink.AsyncSinkBaseBuilder;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds a {@link NatsSink}. Set the servers, then either a {@link SerializationSchema} with a
+ * subject (static or per record), or a {@link NatsMessageSerializer} that returns whole messages.
+ * {@link #build()} checks the combination and says what is missing or conflicting.
+ *
+ * <p>Batching and back-pressure use Flink's async-sink settings ({@code setMaxBatchSize}, {@code
+ * setMaxInFlightRequests}, {@code setMaxBufferedRequests}, {@code setMaxBatchSizeInBytes}, {@code
+ * setMaxTimeInBufferMS}, {@code setMaxRecordSizeInBytes}).
+ *
+ * @param <IN> the record type
+ */
+@PublicEvolving
+public class NatsSinkBuilder<IN>
+        extends AsyncSinkBaseBuilder<IN, NatsMessage, NatsSinkBuilder<IN>> {
+
+    /** Records per batch handed to the publisher. */
+    public static final int DEFAULT_MAX_BATCH_SIZE = 1000;
+
+    /** Batches published and not yet confirmed. */
+    public static final int DEFAULT_MAX_IN_FLIGHT_REQUESTS = 16;
+
+    /** Records buffered in the writer before {@code write} blocks (back-pressure). */
+    public static final int DEFAULT_MAX_BUFFERED_REQUESTS = 20_000;
+
+    /** Bytes per batch. */
+    public static final long DEFAULT_MAX_BATCH_SIZE_IN_BYTES = 8L * 1024 * 1024;
+
+    /** How long a record may wait in the buffer before a partial batch is sent. */
+    public static final long DEFAULT_MAX_TIME_IN_BUFFER_MS = 50;
+
+    /** Largest record accepted (NATS servers default to a 1 MiB {@code max_payload}). */
+    public static final long DEFAULT_MAX_RECORD_SIZE_IN_BYTES = 8L * 1024 * 1024;
+
+    /** How long one confirmation round trip (including waiting for a reconnect) may take. */
+    public static final Duration DEFAULT_CONFIRM_TIMEOUT = Duration.ofSeconds(30);
+
+    private final ConnectionSettings.Builder connection = ConnectionSettings.builder();
+    private ConnectionSettings connectionSettings;
+    private boolean connectionOptionsSet;
+    private SerializationSchema<IN> serializationSchema;
+    private String subject;
+    private SubjectSelector<IN> subjectSelector;
+    private SubjectSelector<IN> replyToSelector;
+    private final Map<String, String> headers = new LinkedHashMap<>();
+    private NatsMessageSerializer<IN> messageSerializer;
+    private DeliveryGuarantee deliveryGuarantee = DeliveryGuarantee.AT_LEAST_ONCE;
+    private Duration confirmTimeout = DEFAULT_CONFIRM_TIMEOUT;
+
+    NatsSinkBuilder() {}
+
+    /** NATS server URLs, e.g. {@code nats://localhost:4222}; several for a cluster. */
+    public NatsSinkBuilder<IN> setServers(String... urls) {
+        return setServers(Arrays.asList(urls));
+    }
+
+    /** NATS server URLs; several for a cluster. */
+    public NatsSinkBuilder<IN> setServers(List<String> urls) {
+        connection.servers(urls);
+        connectionOptionsSet = true;
+        return this;
+    }
+
+    /** Username and password authentication. */
+    public NatsSinkBuilder<IN> setUserInfo(String username, String password) {
+        connection.userInfo(username, password);
+        connectionOptionsSet = true;
+        return this;
+    }
+
+    /** Token authentication. */
+    public NatsSinkBuilder<IN> setToken(String token) {
+        connection.token(token);
+        connectionOptionsSet = true;
+        return this;
+    }
+
+    /** A {@code .creds} file (JWT and NKey seed). */
+    public NatsSinkBuilder<IN> setCredentialsFile(String path) {
+        connection.credentialsFile(path);
+        connectionOptionsSet = true;
+        return this;
+    }
+
+    /** The connection name the server shows in monitoring. */
+    public NatsSinkBuilder<IN> setConnectionName(String name) {
+        connection.connectionName(name);
+        connectionOptionsSet = true;
+        return this;
+    }
+
+    /** Time allowed to connect to a server (default 5 s). */
+    public NatsSinkBuilder<IN> setConnectionTimeout(Duration timeout) {
+        connection.connectionTimeout(timeout);
+        connectionOptionsSet = true;
+        return this;
+    }
+
+    /** Wait between reconnect attempts to one server (default 1 s). */
+    public NatsSinkBuilder<IN> setReconnectWait(Duration wait) {
+        connection.reconnectWait(wait);
+        connectionOptionsSet = true;
+        return this;
+    }
+
+    /**
+     * Reconnect attempts before the connection is given up and the job fails (default 120; -1 means
+     * forever).
+     */
+    public NatsSinkBuilder<IN> setMaxReconnects(int maxReconnects) {
+        connection.maxReconnects(maxReconnects);
+        connectionOptionsSet = true;
+        return this;
+    }
+
+    /** Bytes of publishes jnats holds while reconnecting (default 8 MiB). */
+    public NatsSinkBuilder<IN> setReconnectBufferBytes(long bytes) {
+        connection.reconnectBufferBytes(bytes);
+        connectionOptionsSet = true;
+        return this;
+    }
+
+    /** All connection settings at once, instead of the individual setters. */
+    public NatsSinkBuilder<IN> setConnectionSettings(ConnectionSettings settings) {
+        this.connectionSettings = settings;
+        return this;
+    }
+
+    /** How records become payload bytes. Use with a subject or a subject selector. */
+    public NatsSinkBuilder<IN> setSerializationSchema(SerializationSchema<IN> schema) {
+        this.serializationSchema = schema;
+        return this;
+    }
+
+    /** The subject every record is published to. */
+    public NatsSinkBuilder<IN> setSubject(String subject) {
+        this.subject = subject;
+        return this;
+    }
+
+    /** Picks the subject per record. */
+    public NatsSinkBuilder<IN> setSubjectSelector(SubjectSelector<IN> selector) {
+        this.subjectSelector = selector;
+        return this;
+    }
+
+    /** Picks the reply-to subject per record (request-reply); null results mean none. */
+    public NatsSinkBuilder<IN> setReplyToSelector(SubjectSelector<IN> selector) {
+        this.replyToSelector = selector;
+        return this;
+    }
+
+    /** A header sent with every record. */
+    public NatsSinkBuilder<IN> setHeader(String key, String value) {
+        if (key == null || key.isEmpty()) {
+            throw new IllegalArgumentException("headers: a header key must not be empty.");
+        }
+        if (value == null) {
+            throw new IllegalArgumentException("headers: the value of '" + key + "' is null.");
+        }
+        headers.put(key, value);
+        return this;
+    }
+
+    /** Headers sent with every record. */
+    public NatsSinkBuilder<IN> setHeaders(Map<String, String> headers) {
+        headers.forEach(this::setHeader);
+        return this;
+    }
+
+    /** Builds the whole message per record; replaces the schema, subject and header settings. */
+    public NatsSinkBuilder<IN> setMessageSerializer(NatsMessageSerializer<IN> serializer) {
+        this.messageSerializer = serializer;
+        return this;
+    }
+
+    /**
+     * {@code AT_LEAST_ONCE} (default): checkpoints and the end of input wait until the server
+     * confirmed every record. {@code NONE}: records are handed to the connection and not confirmed.
+     * {@code EXACTLY_ONCE} needs JetStream and is not available for core NATS.
+     */
+    public NatsSinkBuilder<IN> setDeliveryGuarantee(DeliveryGuarantee guarantee) {
+        this.deliveryGuarantee = guarantee;
+        return this;
+    }
+
+    /**
+     * How long one confirmation round trip may take, waiting for a reconnect included (default 30
+     * s); after it the unconfirmed records are published again.
+     */
+    public NatsSinkBuilder<IN> setConfirmTimeout(Duration timeout) {
+        this.confirmTimeout = timeout;
+        return this;
+    }
+
+    @Override
+    public NatsSink<IN> build() {
+        ConnectionSettings connectionToUse = connectionSettings();
+        NatsMessageSerializer<IN> serializer = serializer();
+        if (deliveryGuarantee == null) {
+            throw new IllegalArgumentException(
+                    "delivery guarantee must be set: NONE or AT_LEAST_ONCE.");
+        }
+        if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE) {
+            throw new IllegalArgumentException(
+                    "delivery guarantee EXACTLY_ONCE needs JetStream with message ids, which this"
+                            + " sink does not publish to yet; use AT_LEAST_ONCE (the default) or"
+                            + " NONE.");
+        }
+        if (confirmTimeout == null || confirmTimeout.isZero() || confirmTimeout.isNegative()) {
+            throw new IllegalArgumentException(
+                    "confirm timeout must be positive, was " + confirmTimeout);
+        }
+        long maxRecordSize = orDefault(getMaxRecordSizeInBytes(), DEFAULT_MAX_RECORD_SIZE_IN_BYTES);
+        long maxBatchBytes =
+                orDefault(
+                        getMaxBatchSizeInBytes(),
+                        Math.max(DEFAULT_MAX_BATCH_SIZE_IN_BYTES, maxRecordSize));
+        return new NatsSink<>(
+                new NatsMessageConverter<>(serializer),
+                new NatsSinkSettings(connectionToUse, deliveryGuarantee, confirmTimeout),
+                orDefault(getMaxBatchSize(), DEFAULT_MAX_BATCH_SIZE),
+                orDefault(getMaxInFlightRequests(), DEFAULT_MAX_IN_FLIGHT_REQUESTS),
+                orDefault(getMaxBufferedRequests(), DEFAULT_MAX_BUFFERED_REQUESTS),
+                maxBatchBytes,
+                orDefault(getMaxTimeInBufferMS(), DEFAULT_MAX_TIME_IN_BUFFER_MS),
+                maxRecordSize);
+    }
+
+    private ConnectionSettings connectionSettings() {
+        if (connectionSettings != null) {
+            if (connectionOptionsSet) {
+                throw new IllegalArgumentException(
+                        "Use either setConnectionSettings(...) or the individual connection"
+                                + " setters (setServers, setUserInfo, ...), not both.");
+            }
+            return connectionSettings;
+        }
+        return connection.build();
+    }
+
+    private NatsMessageSerializer<IN> serializer() {
+        if (messageSerializer != null) {
+            if (serializationSchema != null
+                    || subject != null
+                    || subjectSelector != null
+                    || replyToSelector != null
+                    || !headers.isEmpty()) {
+                throw new IllegalArgumentException(
+                        "A message serializer builds the whole message: do not also set a"
+                                + " serialization schema, subject, subject selector, reply-to"
+                                + " selector or headers.");
+            }
+            return messageSerializer;
+        }
+        if (serializationSchema == null) {
+            throw new IllegalArgumentException(
+                    "Set a serialization schema (setSerializationSchema) or a message serializer"
+                            + " (setMessageSerializer).");
+        }
+        if (subject == null && subjectSelector == null) {
+            throw new IllegalArgumentException(
+                    "Set a subject (setSubject) or a subject selector (setSubjectSelector).");
+        }
+        if (subject != null && subjectSelector != null) {
+            throw new IllegalArgumentException(
+                    "Set either a subject or a subject selector, not both.");
+        }
+        if (subject != null) {
+            Subjects.validate(subject, "subject", "setSubject");
+        }
+        for (String key : headers.keySet()) {
+            if (key.isEmpty()) {
+                throw new IllegalArgumentException("headers: a header key must not be empty.");
+            }
+        }
+        return new SchemaMessageSerializer<>(
+                serializationSchema, subject, subjectSelector, replyToSelector, headers);
+    }
+
+    private static int orDefault(Integer value, int fallback) {
+        return value == null ? fallback : value;
+    }
+
+    private static long orDefault(Long value, long fallback) {
+        return value == null ? fallback : value;
+    }
+}

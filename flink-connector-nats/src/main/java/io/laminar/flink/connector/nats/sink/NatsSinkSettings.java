@@ -1,0 +1,52 @@
+package io.laminar.flink.connector.nats.sink;
+
+import io.laminar.flink.connector.nats.connection.ConnectionSettings;
+
+import org.apache.flink.annotation.Internal;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+
+import java.io.Serializable;
+import java.time.Duration;
+
+/** What the writer needs besides Flink's batching settings; immutable. */
+@Internal
+final class NatsSinkSettings implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private final ConnectionSettings connection;
+    private final DeliveryGuarantee deliveryGuarantee;
+    private final Duration confirmTimeout;
+
+    NatsSinkSettings(
+            ConnectionSettings connection,
+            DeliveryGuarantee deliveryGuarantee,
+            Duration confirmTimeout) {
+        this.connection = connection;
+        this.deliveryGuarantee = deliveryGuarantee;
+        this.confirmTimeout = confirmTimeout;
+    }
+
+    ConnectionSettings getConnection() {
+        return connection;
+    }
+
+    DeliveryGuarantee getDeliveryGuarantee() {
+        return deliveryGuarantee;
+    }
+
+    Duration getConfirmTimeout() {
+        return confirmTimeout;
+    }
+
+    @Override
+    public String toString() {
+        return "NatsSinkSettings{connection="
+                + connection
+                + ", deliveryGuarantee="
+                + deliveryGuarantee
+                + ", confirmTimeout="
+                + confirmTimeout
+                + '}';
+    }
+}

@@ -1,0 +1,101 @@
+package io.laminar.flink.connector.nats.sink;
+
+import org.apache.flink.annotation.Internal;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.BiFunction;
+import java.util.function.Predicate;
+
+/**
+ * The one place that decides whether a publish failure is fatal (retrying cannot help, so the job
+ * fails with a clear message) or retryable (the entries go back to the buffer and are published
+ * again once the connection is back). A chain of rules; the first that matches wins, and anything
+ * no rule claims is retryable, because a transient failure retried costs a duplicate while a
+ * transient failure treated as fatal costs a restart.
+ */
+@Internal
+final class PublishErrorClassifier {
+
+    /** One rule of the chain: when it matches, the failure is fatal with the mapped exception. */
+    private static final class FatalRule {
+        final Predicate<Throwable> matches;
+        final BiFunction<Throwable, String, NatsSinkException> toException;
+
+        FatalRule(
+                Predicate<Throwable> matches,
+                BiFunction<Throwable, String, NatsSinkException> toException) {
+            this.matches = matches;
+            this.toException = toException;
+        }
+    }
+
+    private static final String PERMISSION_VIOLATION = "permissions violation";
+
+    private static final List<FatalRule> CHAIN =
+            Arrays.asList(
+                    // jnats checks the payload against the server's max_payload before sending.
+                    new FatalRule(
+                            err ->
+                                    err instanceof IllegalArgumentException
+                                            && messageContains(err, "payload size exceed"),
+                            (err, subject) ->
+                                    new NatsSinkException(
+                                            "Cannot publish to subject '"
+                                                    + subject
+                                                    + "': the message is larger than the server's"
+                                                    + " max_payload ("
+                                                    + err.getMessage()
+                                                    + "). Raise max_payload on the server or send"
+                                                    + " smaller records.",
+                                            err)),
+                    new FatalRule(
+                            err -> err instanceof IllegalArgumentException,
+                            (err, subject) ->
+                                    new NatsSinkException(
+                                            "Cannot publish to subject '"
+                                                    + subject
+                                                    + "': "
+                                                    + err.getMessage(),
+                                            err)));
+
+    private PublishErrorClassifier() {}
+
+    /**
+     * The fatal exception for {@code error} raised while publishing to {@code subject}, or null
+     * when the failure is retryable.
+     */
+    static NatsSinkException fatalOrNull(Throwable error, String subject) {
+        for (FatalRule rule : CHAIN) {
+            if (rule.matches.test(error)) {
+                return rule.toException.apply(error, subject);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The fatal exception for an error the server reported asynchronously on the connection ({@code
+     * -ERR}), or null when it is not about a publish that can never succeed.
+     */
+    static NatsSinkException fatalServerErrorOrNull(String serverError) {
+        if (serverError == null) {
+            return null;
+        }
+        if (serverError.toLowerCase(Locale.ROOT).contains(PERMISSION_VIOLATION)
+                && serverError.toLowerCase(Locale.ROOT).contains("publish")) {
+            return new NatsSinkException(
+                    "The NATS server refused a publish: "
+                            + serverError
+                            + ". The connection's user may not publish to that subject; grant the"
+                            + " permission or route the records elsewhere.");
+        }
+        return null;
+    }
+
+    private static boolean messageContains(Throwable err, String text) {
+        String message = err.getMessage();
+        return message != null && message.toLowerCase(Locale.ROOT).contains(text);
+    }
+}

@@ -1,0 +1,2 @@
+/** The DataStream sink that publishes to NATS. */
+package io.laminar.flink.connector.nats.sink;

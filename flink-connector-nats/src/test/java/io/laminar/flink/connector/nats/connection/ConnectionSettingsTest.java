@@ -1,0 +1,56 @@
+package io.laminar.flink.connector.nats.connection;
+
+import io.nats.client.Options;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ConnectionSettingsTest {
+
+    @Test
+    void user_info_in_urls_is_masked() {
+        assertThat(ConnectionSettings.redactUrl("nats://bob:pw@host:4222"))
+                .isEqualTo("nats://******@host:4222");
+        assertThat(ConnectionSettings.redactUrl("nats://host:4222")).isEqualTo("nats://host:4222");
+        assertThat(ConnectionSettings.redactUrl("tok3n@host:4222")).isEqualTo("******@host:4222");
+    }
+
+    @Test
+    void to_string_masks_password_token_and_url_user_info() {
+        ConnectionSettings withPassword =
+                ConnectionSettings.builder()
+                        .servers("nats://a:x-secret@h1:4222", "nats://h2:4222")
+                        .userInfo("publisher", "pw-secret")
+                        .build();
+        assertThat(withPassword.toString())
+                .doesNotContain("x-secret")
+                .doesNotContain("pw-secret")
+                .contains("nats://******@h1:4222")
+                .contains("nats://h2:4222")
+                .contains("password=******");
+        ConnectionSettings withToken =
+                ConnectionSettings.builder().servers("nats://h:4222").token("tk-secret").build();
+        assertThat(withToken.toString()).doesNotContain("tk-secret").contains("token=******");
+    }
+
+    @Test
+    void options_carry_every_setting() {
+        ConnectionSettings settings =
+                ConnectionSettings.builder()
+                        .servers("nats://h1:4222", "nats://h2:4223")
+                        .connectionName("orders-sink")
+                        .connectionTimeout(java.time.Duration.ofSeconds(3))
+                        .reconnectWait(java.time.Duration.ofMillis(250))
+                        .maxReconnects(7)
+                        .reconnectBufferBytes(1234)
+                        .build();
+        Options options = settings.toOptionsBuilder((c, e) -> {}, null).build();
+        assertThat(options.getServers()).hasSize(2);
+        assertThat(options.getConnectionName()).isEqualTo("orders-sink");
+        assertThat(options.getConnectionTimeout()).isEqualTo(java.time.Duration.ofSeconds(3));
+        assertThat(options.getReconnectWait()).isEqualTo(java.time.Duration.ofMillis(250));
+        assertThat(options.getMaxReconnect()).isEqualTo(7);
+        assertThat(options.getReconnectBufferSize()).isEqualTo(1234);
+    }
+}

@@ -1,0 +1,154 @@
+package io.laminar.flink.connector.nats.sink;
+
+import io.laminar.flink.connector.nats.connection.ConnectionSettings;
+
+import org.apache.flink.api.common.serialization.SimpleStringSchema;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class NatsSinkBuilderTest {
+
+    private static NatsSinkBuilder<String> valid() {
+        return NatsSink.<String>builder()
+                .setServers("nats://localhost:4222")
+                .setSerializationSchema(new SimpleStringSchema())
+                .setSubject("orders");
+    }
+
+    @Test
+    void a_complete_builder_builds() {
+        assertThat(valid().build()).isNotNull();
+    }
+
+    @Test
+    void servers_are_required() {
+        assertThatThrownBy(
+                        () ->
+                                NatsSink.<String>builder()
+                                        .setSerializationSchema(new SimpleStringSchema())
+                                        .setSubject("orders")
+                                        .build())
+                .hasMessageContaining("servers")
+                .hasMessageContaining("at least one");
+    }
+
+    @Test
+    void a_server_that_is_not_a_url_is_named() {
+        assertThatThrownBy(() -> valid().setServers("http://localhost:4222").build())
+                .hasMessageContaining("servers")
+                .hasMessageContaining("http://localhost:4222")
+                .hasMessageContaining("nats://");
+        assertThatThrownBy(() -> valid().setServers("nats://exa mple:4222").build())
+                .hasMessageContaining("servers")
+                .hasMessageContaining("not a valid URL");
+    }
+
+    @Test
+    void a_schema_or_a_serializer_is_required() {
+        assertThatThrownBy(
+                        () ->
+                                NatsSink.<String>builder()
+                                        .setServers("nats://localhost:4222")
+                                        .setSubject("orders")
+                                        .build())
+                .hasMessageContaining("setSerializationSchema")
+                .hasMessageContaining("setMessageSerializer");
+    }
+
+    @Test
+    void a_subject_or_selector_is_required_but_not_both() {
+        assertThatThrownBy(
+                        () ->
+                                NatsSink.<String>builder()
+                                        .setServers("nats://localhost:4222")
+                                        .setSerializationSchema(new SimpleStringSchema())
+                                        .build())
+                .hasMessageContaining("setSubject")
+                .hasMessageContaining("setSubjectSelector");
+        assertThatThrownBy(() -> valid().setSubjectSelector(s -> "x." + s).build())
+                .hasMessageContaining("either a subject or a subject selector");
+    }
+
+    @Test
+    void a_static_subject_is_validated_when_building() {
+        assertThatThrownBy(() -> valid().setSubject("orders.*").build())
+                .isInstanceOf(InvalidSubjectException.class)
+                .hasMessageContaining("'orders.*'")
+                .hasMessageContaining("setSubject");
+    }
+
+    @Test
+    void a_message_serializer_excludes_the_simple_settings() {
+        assertThatThrownBy(
+                        () -> valid().setMessageSerializer(s -> NatsMessage.of("x", null)).build())
+                .hasMessageContaining("message serializer builds the whole message");
+    }
+
+    @Test
+    void exactly_once_is_refused_for_core_nats() {
+        assertThatThrownBy(
+                        () -> valid().setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE).build())
+                .hasMessageContaining("EXACTLY_ONCE")
+                .hasMessageContaining("JetStream");
+    }
+
+    @Test
+    void one_auth_method_only_and_user_needs_password() {
+        assertThatThrownBy(() -> valid().setUserInfo("u", "p").setToken("t").build())
+                .hasMessageContaining("Only one authentication method");
+        assertThatThrownBy(() -> valid().setUserInfo("u", null).build())
+                .hasMessageContaining("password");
+    }
+
+    @Test
+    void bad_timeouts_and_counts_are_named() {
+        assertThatThrownBy(
+                        () ->
+                                valid().setConnectionTimeout(java.time.Duration.ofSeconds(-1))
+                                        .build())
+                .hasMessageContaining("connection timeout");
+        assertThatThrownBy(() -> valid().setMaxReconnects(-2).build())
+                .hasMessageContaining("max reconnects");
+        assertThatThrownBy(() -> valid().setConfirmTimeout(java.time.Duration.ZERO).build())
+                .hasMessageContaining("confirm timeout");
+    }
+
+    @Test
+    void header_keys_and_values_are_checked() {
+        assertThatThrownBy(() -> valid().setHeader("", "v")).hasMessageContaining("header key");
+        assertThatThrownBy(() -> valid().setHeader("k", null)).hasMessageContaining("'k'");
+    }
+
+    @Test
+    void secrets_never_show_in_to_string() {
+        NatsSink<String> sink =
+                valid().setServers("nats://bob:hunter2@localhost:4222")
+                        .setUserInfo("publisher", "s3cr3t-pw")
+                        .build();
+        assertThat(sink.toString())
+                .contains("publisher")
+                .doesNotContain("s3cr3t-pw")
+                .doesNotContain("hunter2");
+        NatsSink<String> tokenSink = valid().setToken("t0k3n-value").build();
+        assertThat(tokenSink.toString()).doesNotContain("t0k3n-value").contains("token=******");
+    }
+
+    @Test
+    void connection_settings_and_individual_setters_conflict() {
+        ConnectionSettings settings =
+                ConnectionSettings.builder().servers("nats://localhost:4222").build();
+        assertThatThrownBy(() -> valid().setConnectionSettings(settings).build())
+                .hasMessageContaining("not both");
+        assertThat(
+                        NatsSink.<String>builder()
+                                .setConnectionSettings(settings)
+                                .setSerializationSchema(new SimpleStringSchema())
+                                .setSubject("orders")
+                                .build())
+                .isNotNull();
+    }
+}

@@ -1,0 +1,449 @@
+package io.laminar.flink.connector.nats.sink;
+
+import io.laminar.flink.connector.nats.testutils.Await;
+import io.laminar.flink.connector.nats.testutils.MessageCollector;
+import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
+import io.laminar.flink.connector.nats.testutils.StreamCapture;
+
+import io.nats.client.Connection;
+import io.nats.client.Message;
+
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.api.common.serialization.SimpleStringSchema;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Metric;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.util.ExceptionUtils;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The DataStream sink against a real nats-server and a Flink MiniCluster. */
+class NatsSinkITCase {
+
+    private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    () ->
+                            new MiniClusterResourceConfiguration.Builder()
+                                    .setNumberTaskManagers(1)
+                                    .setNumberSlotsPerTaskManager(2)
+                                    .setConfiguration(
+                                            METRICS.addToConfiguration(new Configuration()))
+                                    .build());
+
+    @RegisterExtension static final NatsServerExtension NATS = new NatsServerExtension();
+
+    private static final Duration DEADLINE = Duration.ofSeconds(60);
+
+    private Connection client;
+
+    @BeforeEach
+    void connect() {
+        client = NATS.connect();
+    }
+
+    @AfterEach
+    void disconnect() throws InterruptedException {
+        client.close();
+    }
+
+    private static NatsSinkBuilder<String> sinkTo(String subject) {
+        return NatsSink.<String>builder()
+                .setServers(NATS.url())
+                .setSerializationSchema(new SimpleStringSchema())
+                .setSubject(subject);
+    }
+
+    @Test
+    void publishes_every_record_to_a_static_subject() throws Exception {
+        try (MessageCollector collector = MessageCollector.subscribe(client, "it.static")) {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(1);
+            env.fromData("alpha", "beta", "gamma").sinkTo(sinkTo("it.static").build());
+            JobID job = env.execute("static subject").getJobID();
+
+            List<Message> messages = collector.awaitCount(3, DEADLINE);
+            assertThat(messages).extracting(Message::getSubject).containsOnly("it.static");
+            assertThat(collector.payloadsAsStrings()).containsExactly("alpha", "beta", "gamma");
+            assertThat(messages.get(0).hasHeaders()).isFalse();
+            assertThat(counter(job, "numRecordsOut")).isEqualTo(3);
+            assertThat(counter(job, "numBytesOut"))
+                    .isEqualTo(3 * "it.static".length() + "alphabetagamma".length());
+            assertThat(counter(job, "numRecordsOutErrors")).isZero();
+        }
+    }
+
+    @Test
+    void routes_each_record_to_the_subject_its_selector_picks() throws Exception {
+        try (MessageCollector collector = MessageCollector.subscribe(client, "it.routed.>")) {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(1);
+            env.fromData("eu:1", "us:2", "eu:3", "apac:4")
+                    .sinkTo(
+                            NatsSink.<String>builder()
+                                    .setServers(NATS.url())
+                                    .setSerializationSchema(new SimpleStringSchema())
+                                    .setSubjectSelector(
+                                            v -> "it.routed." + v.substring(0, v.indexOf(':')))
+                                    .build());
+            env.execute("routed");
+
+            List<Message> messages = collector.awaitCount(4, DEADLINE);
+            Map<String, String> subjectByPayload = new HashMap<>();
+            for (Message m : messages) {
+                subjectByPayload.put(
+                        new String(m.getData(), StandardCharsets.UTF_8), m.getSubject());
+            }
+            assertThat(subjectByPayload)
+                    .containsOnly(
+                            Map.entry("eu:1", "it.routed.eu"),
+                            Map.entry("us:2", "it.routed.us"),
+                            Map.entry("eu:3", "it.routed.eu"),
+                            Map.entry("apac:4", "it.routed.apac"));
+        }
+    }
+
+    @Test
+    void headers_and_reply_to_arrive_exactly() throws Exception {
+        try (MessageCollector collector = MessageCollector.subscribe(client, "it.hdr")) {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(1);
+            env.fromData("r1", "r2")
+                    .sinkTo(
+                            sinkTo("it.hdr")
+                                    .setHeader("content-type", "text/plain")
+                                    .setHeader("x-source", "flink")
+                                    .setReplyToSelector(v -> "it.reply." + v)
+                                    .build());
+            env.execute("headers");
+
+            List<Message> messages = collector.awaitCount(2, DEADLINE);
+            assertThat(messages).hasSize(2);
+            for (Message m : messages) {
+                String payload = new String(m.getData(), StandardCharsets.UTF_8);
+                assertThat(m.getReplyTo()).isEqualTo("it.reply." + payload);
+                assertThat(m.getHeaders().get("content-type")).containsExactly("text/plain");
+                assertThat(m.getHeaders().get("x-source")).containsExactly("flink");
+                assertThat(m.getHeaders().keySet())
+                        .containsExactlyInAnyOrder("content-type", "x-source");
+            }
+        }
+    }
+
+    @Test
+    void a_message_serializer_controls_the_whole_message() throws Exception {
+        try (MessageCollector collector = MessageCollector.subscribe(client, "it.full.>")) {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(1);
+            env.fromData("a", "b")
+                    .sinkTo(
+                            NatsSink.<String>builder()
+                                    .setServers(NATS.url())
+                                    .setMessageSerializer(
+                                            v ->
+                                                    NatsMessage.builder(
+                                                                    "it.full." + v,
+                                                                    ("payload-" + v)
+                                                                            .getBytes(
+                                                                                    StandardCharsets
+                                                                                            .UTF_8))
+                                                            .replyTo("it.back")
+                                                            .header("x-key", v)
+                                                            .header("x-key", v + v)
+                                                            .messageId("id-" + v)
+                                                            .build())
+                                    .build());
+            env.execute("serializer");
+
+            List<Message> messages = collector.awaitCount(2, DEADLINE);
+            assertThat(messages)
+                    .extracting(Message::getSubject)
+                    .containsExactly("it.full.a", "it.full.b");
+            Message a = messages.get(0);
+            assertThat(new String(a.getData(), StandardCharsets.UTF_8)).isEqualTo("payload-a");
+            assertThat(a.getReplyTo()).isEqualTo("it.back");
+            assertThat(a.getHeaders().get("x-key")).containsExactly("a", "aa");
+            assertThat(a.getHeaders().get(NatsMessage.MSG_ID_HEADER)).containsExactly("id-a");
+        }
+    }
+
+    @Test
+    void a_hundred_thousand_records_arrive_exactly_once_and_in_order() throws Exception {
+        int n = 100_000;
+        try (MessageCollector collector = MessageCollector.subscribe(client, "it.bulk")) {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(1);
+            env.fromSequence(0, n - 1).map(String::valueOf).sinkTo(sinkTo("it.bulk").build());
+            env.execute("bulk");
+
+            collector.awaitCount(n, DEADLINE);
+            List<String> payloads = collector.payloadsAsStrings();
+            assertThat(payloads).hasSize(n);
+            for (int i = 0; i < n; i++) {
+                if (!payloads.get(i).equals(String.valueOf(i))) {
+                    throw new AssertionError(
+                            "Record " + i + " out of order or missing: got " + payloads.get(i));
+                }
+            }
+        }
+    }
+
+    @Test
+    void at_parallelism_two_each_subtask_keeps_its_order() throws Exception {
+        int n = 40_000;
+        try (MessageCollector collector = MessageCollector.subscribe(client, "it.par")) {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(2);
+            env.fromSequence(0, n - 1)
+                    .map(new TagWithSubtaskAndSequence())
+                    .sinkTo(sinkTo("it.par").build());
+            env.execute("parallel");
+
+            collector.awaitCount(n, DEADLINE);
+            Map<String, List<Long>> bySubtask = new HashMap<>();
+            for (String payload : collector.payloadsAsStrings()) {
+                String[] parts = payload.split(":");
+                bySubtask
+                        .computeIfAbsent(parts[0], k -> new ArrayList<>())
+                        .add(Long.parseLong(parts[1]));
+            }
+            assertThat(bySubtask).hasSize(2);
+            long total = 0;
+            for (List<Long> sequence : bySubtask.values()) {
+                for (int i = 0; i < sequence.size(); i++) {
+                    if (sequence.get(i) != i) {
+                        throw new AssertionError(
+                                "Subtask order broken at " + i + ": got " + sequence.get(i));
+                    }
+                }
+                total += sequence.size();
+            }
+            assertThat(total).isEqualTo(n);
+        }
+    }
+
+    @Test
+    void an_invalid_subject_fails_the_job_naming_it() {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        env.fromData("ok", "bad subject")
+                .sinkTo(
+                        NatsSink.<String>builder()
+                                .setServers(NATS.url())
+                                .setSerializationSchema(new SimpleStringSchema())
+                                .setSubjectSelector(v -> "it.inv." + v)
+                                .build());
+        assertThatThrownBy(() -> env.execute("invalid subject"))
+                .satisfies(
+                        e ->
+                                assertThat(
+                                                ExceptionUtils.findThrowable(
+                                                        e, InvalidSubjectException.class))
+                                        .get()
+                                        .extracting(Throwable::getMessage)
+                                        .asString()
+                                        .contains("'it.inv.bad subject'")
+                                        .contains("whitespace"));
+    }
+
+    @Test
+    void a_record_over_max_payload_fails_the_job_naming_subject_and_reason() throws Exception {
+        NatsServerExtension small = NatsServerExtension.builder().maxPayload(1024).build();
+        small.start();
+        try {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(1);
+            String big = "x".repeat(1025);
+            env.fromData("small", big)
+                    .sinkTo(
+                            NatsSink.<String>builder()
+                                    .setServers(small.url())
+                                    .setSerializationSchema(new SimpleStringSchema())
+                                    .setSubject("it.big")
+                                    .build());
+            assertThatThrownBy(() -> env.execute("too large"))
+                    .satisfies(
+                            e ->
+                                    assertThat(
+                                                    ExceptionUtils.findThrowable(
+                                                            e, NatsSinkException.class))
+                                            .get()
+                                            .extracting(Throwable::getMessage)
+                                            .asString()
+                                            .contains("'it.big'")
+                                            .contains("max_payload"));
+        } finally {
+            small.close();
+        }
+    }
+
+    @Test
+    void a_publish_the_user_may_not_make_fails_the_job_naming_the_subject() throws Exception {
+        NatsServerExtension guarded =
+                NatsServerExtension.builder()
+                        .config(
+                                "authorization {\n"
+                                        + "  users = [\n"
+                                        + "    { user: \"orders\", password: \"orders-pw\","
+                                        + " permissions: { publish: \"orders.>\" } }\n"
+                                        + "  ]\n"
+                                        + "}\n")
+                        .build();
+        guarded.start();
+        try {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(1);
+            env.fromData("a", "b")
+                    .sinkTo(
+                            NatsSink.<String>builder()
+                                    .setServers(guarded.url())
+                                    .setUserInfo("orders", "orders-pw")
+                                    .setSerializationSchema(new SimpleStringSchema())
+                                    .setSubject("other.x")
+                                    .build());
+            assertThatThrownBy(() -> env.execute("forbidden"))
+                    .satisfies(
+                            e ->
+                                    assertThat(
+                                                    ExceptionUtils.findThrowable(
+                                                            e, NatsSinkException.class))
+                                            .get()
+                                            .extracting(Throwable::getMessage)
+                                            .asString()
+                                            .containsIgnoringCase("permissions violation")
+                                            .contains("other.x")
+                                            .doesNotContain("orders-pw"));
+        } finally {
+            guarded.close();
+        }
+    }
+
+    @Test
+    void a_server_that_is_not_there_fails_the_job_with_the_servers_named() {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        String nowhere = "nats://user:pw-not-logged@127.0.0.1:1";
+        env.fromData("a")
+                .sinkTo(
+                        NatsSink.<String>builder()
+                                .setServers(nowhere)
+                                .setConnectionTimeout(Duration.ofSeconds(1))
+                                .setSerializationSchema(new SimpleStringSchema())
+                                .setSubject("it.none")
+                                .build());
+        assertThatThrownBy(() -> env.execute("no server"))
+                .satisfies(
+                        e ->
+                                assertThat(ExceptionUtils.findThrowable(e, NatsSinkException.class))
+                                        .get()
+                                        .extracting(Throwable::getMessage)
+                                        .asString()
+                                        .contains("Could not connect")
+                                        .contains("nats://******@127.0.0.1:1")
+                                        .doesNotContain("pw-not-logged"));
+    }
+
+    @Test
+    void a_server_restart_mid_job_loses_no_record() throws Exception {
+        int n = 30_000;
+        String stream = "CAPTURE_RESTART";
+        StreamCapture.createFileStream(client, stream, "it.restart");
+        try {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(1);
+            env.enableCheckpointing(200);
+            DataGeneratorSource<String> source =
+                    new DataGeneratorSource<>(
+                            String::valueOf, n, RateLimiterStrategy.perSecond(3_000), Types.STRING);
+            env.fromSource(source, WatermarkStrategy.noWatermarks(), "numbers")
+                    .sinkTo(sinkTo("it.restart").setReconnectWait(Duration.ofMillis(250)).build());
+            JobClient job = env.executeAsync("restart");
+
+            Await.until(
+                    "the stream holds the first 5000 records",
+                    DEADLINE,
+                    () -> StreamCapture.messageCount(client, stream) >= 5_000);
+            NATS.stop();
+            long downSince = System.nanoTime();
+            Await.until(
+                    "an outage of 3 s",
+                    Duration.ofSeconds(10),
+                    () -> System.nanoTime() - downSince >= Duration.ofSeconds(3).toNanos());
+            NATS.start();
+            job.getJobExecutionResult().get(2, TimeUnit.MINUTES);
+
+            Await.until(
+                    "the client has reconnected",
+                    DEADLINE,
+                    () -> client.getStatus() == Connection.Status.CONNECTED);
+            List<String> payloads = StreamCapture.readAllPayloadsAsStrings(client, stream);
+            assertThat(payloads.size()).isGreaterThanOrEqualTo(n);
+            Set<String> distinct = new HashSet<>(payloads);
+            List<String> missing = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                if (!distinct.contains(String.valueOf(i))) {
+                    missing.add(String.valueOf(i));
+                }
+            }
+            assertThat(missing).as("records missing after the restart").isEmpty();
+            assertThat(distinct).hasSize(n);
+            assertThat(counter(job.getJobID(), "reconnects")).isGreaterThanOrEqualTo(1);
+        } finally {
+            if (NATS.isRunning()) {
+                StreamCapture.deleteStream(client, stream);
+            }
+        }
+    }
+
+    private static long counter(JobID job, String name) {
+        long sum = 0;
+        Set<String> seen = new HashSet<>();
+        for (Map.Entry<String, Metric> e : METRICS.findMetrics(job, name).entrySet()) {
+            // Operator scope only ("<job>.Sink: Writer.<subtask>.<name>"), not the chained task.
+            if (e.getKey().contains(".Sink: Writer.")
+                    && e.getValue() instanceof Counter
+                    && seen.add(e.getKey())) {
+                sum += ((Counter) e.getValue()).getCount();
+            }
+        }
+        return sum;
+    }
+
+    /** Tags each record with the subtask that handled it and its sequence in that subtask. */
+    private static final class TagWithSubtaskAndSequence extends RichMapFunction<Long, String> {
+        private long next;
+
+        @Override
+        public String map(Long value) {
+            return getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() + ":" + next++;
+        }
+    }
+}
