@@ -1,6 +1,7 @@
 package io.laminar.flink.connector.nats.sink;
 
 import io.nats.client.Connection;
+import io.nats.client.Statistics;
 import io.nats.client.api.ServerInfo;
 import io.nats.client.impl.Headers;
 
@@ -15,18 +16,22 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
  * Core NATS publishing. Entries are published in order on the task thread; with {@code
  * at-least-once} a batch completes only after a PING/PONG round trip that started after its last
- * publish has come back on the same connection, with no reconnect in between. Bytes still in a
- * socket when a server dies vanish without an error, so a batch whose confirmation spans a
- * reconnect is published again: duplicates are possible, losses are not.
+ * publish has come back on the same connection. Bytes still in a socket when a server dies vanish
+ * without an error, so a batch published on a connection that has since been replaced is published
+ * again: duplicates are possible, losses are not.
  *
- * <p>Confirmations run on one background thread per connection, and one round trip confirms every
- * batch that was published before it started, so the guarantee costs one PING per round of
- * in-flight batches rather than one per batch.
+ * <p>Confirmations run on one background thread, and one round trip confirms every batch that was
+ * published before it started, so the guarantee costs one PING per round of in-flight batches
+ * rather than one per batch. A round trip that fails while the connection is the same (down,
+ * reconnecting, slow) is tried again after a back-off, without republishing: only a new connection,
+ * or a closed one, settles a batch otherwise.
  */
 @Internal
 final class CorePublisher implements NatsPublisher {
@@ -34,8 +39,10 @@ final class CorePublisher implements NatsPublisher {
     private static final Logger LOG = LoggerFactory.getLogger(CorePublisher.class);
 
     private final Connection connection;
+    private final ConnectionEvents events;
     private final DeliveryGuarantee guarantee;
     private final Duration confirmTimeout;
+    private final long retryBackoffNanos;
     private final NatsSinkMetrics metrics;
     private final Object lock = new Object();
     private final Thread confirmer;
@@ -47,13 +54,17 @@ final class CorePublisher implements NatsPublisher {
 
     CorePublisher(
             Connection connection,
+            ConnectionEvents events,
             DeliveryGuarantee guarantee,
             Duration confirmTimeout,
+            Duration retryBackoff,
             NatsSinkMetrics metrics,
             String threadName) {
         this.connection = connection;
+        this.events = events;
         this.guarantee = guarantee;
         this.confirmTimeout = confirmTimeout;
+        this.retryBackoffNanos = retryBackoff.toNanos();
         this.metrics = metrics;
         this.confirmer = new Thread(this::confirmLoop, threadName);
         this.confirmer.setDaemon(true);
@@ -62,6 +73,11 @@ final class CorePublisher implements NatsPublisher {
 
     @Override
     public void publish(List<NatsMessage> batch, ResultHandler<NatsMessage> result) {
+        NatsSinkException serverError = events.pollFatalServerError();
+        if (serverError != null) {
+            fail(batch, result, serverError);
+            return;
+        }
         ConnectionEpoch epoch = ConnectionEpoch.of(connection);
         int published = 0;
         try {
@@ -74,21 +90,21 @@ final class CorePublisher implements NatsPublisher {
             NatsSinkException fatal =
                     PublishErrorClassifier.fatalOrNull(e, batch.get(published).getSubject());
             if (fatal != null) {
-                metrics.recordsFailed(batch.size() - published);
-                result.completeExceptionally(fatal);
+                fail(batch, result, fatal);
                 return;
             }
             // Not handed to jnats (closed, reconnect buffer or outgoing queue full): the
             // confirmer hands the rest back once the connection can take them again.
-            LOG.debug("Publish to '{}' failed, will retry: {}", batch.get(published), e.toString());
+            LOG.debug("Publish of {} refused, will retry: {}", batch.get(published), e.toString());
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            // jnats drops a message it could not queue because the thread was interrupted.
+            metrics.retried(batch.size());
+            result.retryForEntries(batch);
+            return;
         }
         if (guarantee == DeliveryGuarantee.NONE && published == batch.size()) {
-            NatsSinkException serverError = serverErrorSince(epoch);
-            if (serverError != null) {
-                result.completeExceptionally(serverError);
-            } else {
-                result.complete();
-            }
+            result.complete();
             return;
         }
         synchronized (lock) {
@@ -114,41 +130,74 @@ final class CorePublisher implements NatsPublisher {
     }
 
     private void confirmLoop() {
-        while (!closed) {
-            List<PendingBatch> round;
-            synchronized (lock) {
-                while (pending.isEmpty() && !closed) {
-                    try {
-                        lock.wait();
-                    } catch (InterruptedException e) {
-                        return;
-                    }
+        List<PendingBatch> round = new ArrayList<>();
+        try {
+            while (!closed) {
+                round.addAll(takePending(round.isEmpty()));
+                if (round.isEmpty()) {
+                    continue;
                 }
-                round = pending;
-                pending = new ArrayList<>();
+                long started = System.nanoTime();
+                round = confirm(round);
+                if (!round.isEmpty()) {
+                    backOff(started);
+                }
             }
-            if (closed) {
-                return;
-            }
-            try {
-                confirm(round);
-            } catch (InterruptedException e) {
-                return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            if (!closed) {
+                failAll(round, new NatsSinkException("Confirming published records failed.", t));
+                synchronized (lock) {
+                    failAll(
+                            pending,
+                            new NatsSinkException("Confirming published records failed.", t));
+                    pending.clear();
+                }
             }
         }
     }
 
-    private void confirm(List<PendingBatch> round) throws InterruptedException {
-        boolean roundTripDone;
+    private List<PendingBatch> takePending(boolean block) throws InterruptedException {
+        synchronized (lock) {
+            while (block && pending.isEmpty() && !closed) {
+                lock.wait();
+            }
+            List<PendingBatch> taken = pending;
+            pending = new ArrayList<>();
+            return taken;
+        }
+    }
+
+    private void backOff(long startedNanos) throws InterruptedException {
+        long remaining = retryBackoffNanos - (System.nanoTime() - startedNanos);
+        if (remaining > 0) {
+            synchronized (lock) {
+                if (!closed) {
+                    TimeUnit.NANOSECONDS.timedWait(lock, remaining);
+                }
+            }
+        }
+    }
+
+    /**
+     * One round trip for {@code round}. Settles every batch it can; returns the batches still
+     * unsettled (the round trip failed on the connection they were published on).
+     */
+    private List<PendingBatch> confirm(List<PendingBatch> round) {
+        Statistics stats = connection.getStatistics();
+        long flushesBefore = stats.getFlushCounter();
         String failure = null;
         try {
             connection.flush(confirmTimeout);
-            roundTripDone = true;
-        } catch (TimeoutException e) {
-            roundTripDone = false;
-            failure = e.getMessage();
+        } catch (TimeoutException | RuntimeException e) {
+            failure = e.toString();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return round;
         }
-        if (connection.getStatus() == Connection.Status.CLOSED) {
+        Connection.Status status = connection.getStatus();
+        if (status == Connection.Status.CLOSED) {
             failAll(
                     round,
                     new NatsSinkException(
@@ -157,54 +206,77 @@ final class CorePublisher implements NatsPublisher {
                                     + connection.getLastError()
                                     + "). Unconfirmed records will be replayed from the last"
                                     + " checkpoint."));
-            return;
+            return new ArrayList<>();
+        }
+        // jnats' flush returns without an exception in cases where no PONG came back (too many
+        // pings outstanding, or the socket closed just before the PING): count only a flush that
+        // was counted as one, on a connection that is still up.
+        boolean confirmed =
+                failure == null
+                        && stats.getFlushCounter() > flushesBefore
+                        && status == Connection.Status.CONNECTED;
+        if (!confirmed) {
+            metrics.publishError();
+            LOG.debug(
+                    "Confirmation round trip failed ({}); status {}.",
+                    failure == null ? "no PONG" : failure,
+                    status);
         }
         ConnectionEpoch now = ConnectionEpoch.of(connection);
+        NatsSinkException serverError = confirmed ? events.pollFatalServerError() : null;
+        List<PendingBatch> unsettled = new ArrayList<>();
         for (PendingBatch batch : round) {
-            if (roundTripDone && now.sameConnectionAs(batch.epoch)) {
-                NatsSinkException serverError = serverErrorSince(batch.epoch);
-                if (serverError != null) {
-                    metrics.publishError();
-                    metrics.recordsFailed(batch.entries.size());
-                    batch.result.completeExceptionally(serverError);
-                } else if (batch.published == batch.entries.size()) {
-                    batch.result.complete();
-                } else {
-                    List<NatsMessage> rest =
-                            new ArrayList<>(
-                                    batch.entries.subList(batch.published, batch.entries.size()));
-                    metrics.retried(rest.size());
-                    batch.result.retryForEntries(rest);
-                }
-            } else {
-                // The round trip failed or spanned a reconnect: anything of this batch may have
-                // been lost in a dead socket, so all of it goes out again.
-                if (!roundTripDone) {
-                    metrics.publishError();
-                }
+            if (!now.sameConnectionAs(batch.epoch)) {
+                // Published on a connection that has since been replaced: anything of it may
+                // have died in the old socket, so all of it goes out again.
                 LOG.info(
-                        "Republishing {} records that were not confirmed by the NATS server ({}).",
-                        batch.entries.size(),
-                        roundTripDone ? "connection was re-established" : failure);
-                metrics.retried(batch.entries.size());
-                batch.result.retryForEntries(batch.entries);
+                        "Republishing {} records not confirmed before the NATS connection was"
+                                + " re-established.",
+                        batch.entries.size());
+                retry(batch, batch.entries);
+            } else if (!confirmed) {
+                unsettled.add(batch);
+            } else if (serverError != null || (serverError = serverErrorSince(batch)) != null) {
+                fail(batch.entries, batch.result, serverError);
+            } else if (batch.published == batch.entries.size()) {
+                batch.result.complete();
+            } else {
+                retry(
+                        batch,
+                        new ArrayList<>(
+                                batch.entries.subList(batch.published, batch.entries.size())));
             }
         }
+        return unsettled;
     }
 
-    /** A fatal error the server reported on this connection after {@code since}, or null. */
-    private NatsSinkException serverErrorSince(ConnectionEpoch since) {
-        if (connection.getStatistics().getErrs() == since.serverErrors) {
+    /** A permission violation the server reported on this connection since {@code batch}. */
+    private NatsSinkException serverErrorSince(PendingBatch batch) {
+        if (connection.getStatistics().getErrs() == batch.epoch.serverErrors) {
             return null;
         }
         return PublishErrorClassifier.fatalServerErrorOrNull(connection.getLastError());
     }
 
-    private void failAll(List<PendingBatch> round, NatsSinkException error) {
+    private void retry(PendingBatch batch, List<NatsMessage> entries) {
+        metrics.retried(entries.size());
+        batch.result.retryForEntries(entries);
+    }
+
+    private void fail(
+            List<NatsMessage> entries, ResultHandler<NatsMessage> result, NatsSinkException e) {
         metrics.publishError();
-        for (PendingBatch batch : round) {
-            metrics.recordsFailed(batch.entries.size());
-            batch.result.completeExceptionally(error);
+        metrics.recordsFailed(entries.size());
+        result.completeExceptionally(e);
+    }
+
+    private void failAll(List<PendingBatch> batches, NatsSinkException error) {
+        for (PendingBatch batch : batches) {
+            try {
+                fail(batch.entries, batch.result, error);
+            } catch (RuntimeException e) {
+                LOG.debug("Could not report a failed batch (writer closing): {}", e.toString());
+            }
         }
     }
 
@@ -215,6 +287,11 @@ final class CorePublisher implements NatsPublisher {
             lock.notifyAll();
         }
         confirmer.interrupt();
+        try {
+            confirmer.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** A published batch waiting for its round trip. */
@@ -237,30 +314,34 @@ final class CorePublisher implements NatsPublisher {
     }
 
     /**
-     * Identifies one physical connection: a reconnect increments the reconnect count and replaces
-     * the server info (the INFO of the new socket), so a change in either means bytes written
-     * before may not have reached a server.
+     * Identifies one physical connection. A reconnect increments the reconnect count, but only
+     * after the new socket is up; the new socket's INFO (a new server id, or a new client id on the
+     * same server) arrives before that, so together they leave no window in which a new socket
+     * passes for the old one.
      */
     private static final class ConnectionEpoch {
         final long reconnects;
-        final ServerInfo serverInfo;
+        final String serverId;
+        final int clientId;
         final long serverErrors;
 
-        private ConnectionEpoch(long reconnects, ServerInfo serverInfo, long serverErrors) {
+        private ConnectionEpoch(long reconnects, ServerInfo info, long serverErrors) {
             this.reconnects = reconnects;
-            this.serverInfo = serverInfo;
+            this.serverId = info == null ? null : info.getServerId();
+            this.clientId = info == null ? -1 : info.getClientId();
             this.serverErrors = serverErrors;
         }
 
         static ConnectionEpoch of(Connection connection) {
+            Statistics stats = connection.getStatistics();
             return new ConnectionEpoch(
-                    connection.getStatistics().getReconnects(),
-                    connection.getServerInfo(),
-                    connection.getStatistics().getErrs());
+                    stats.getReconnects(), connection.getServerInfo(), stats.getErrs());
         }
 
         boolean sameConnectionAs(ConnectionEpoch earlier) {
-            return reconnects == earlier.reconnects && serverInfo == earlier.serverInfo;
+            return reconnects == earlier.reconnects
+                    && clientId == earlier.clientId
+                    && Objects.equals(serverId, earlier.serverId);
         }
     }
 }

@@ -16,9 +16,11 @@ final class NatsMessageConverter<IN> implements ElementConverter<IN, NatsMessage
     private static final long serialVersionUID = 1L;
 
     private final NatsMessageSerializer<IN> serializer;
+    private final long maxRecordSizeInBytes;
 
-    NatsMessageConverter(NatsMessageSerializer<IN> serializer) {
+    NatsMessageConverter(NatsMessageSerializer<IN> serializer, long maxRecordSizeInBytes) {
         this.serializer = serializer;
+        this.maxRecordSizeInBytes = maxRecordSizeInBytes;
     }
 
     @Override
@@ -41,6 +43,17 @@ final class NatsMessageConverter<IN> implements ElementConverter<IN, NatsMessage
         Subjects.validate(message.getSubject(), "subject", "the sink's serializer");
         if (message.getReplyTo() != null) {
             Subjects.validate(message.getReplyTo(), "reply-to subject", "the sink's serializer");
+        }
+        long size = message.sizeInBytes();
+        if (size > maxRecordSizeInBytes) {
+            throw new NatsSinkException(
+                    "Cannot publish to subject '"
+                            + message.getSubject()
+                            + "': the record is "
+                            + size
+                            + " bytes, over the sink's max record size of "
+                            + maxRecordSizeInBytes
+                            + " bytes (setMaxRecordSizeInBytes).");
         }
         return message;
     }

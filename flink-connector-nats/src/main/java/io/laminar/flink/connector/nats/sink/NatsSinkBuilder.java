@@ -231,7 +231,7 @@ public class NatsSinkBuilder<IN>
                         getMaxBatchSizeInBytes(),
                         Math.max(DEFAULT_MAX_BATCH_SIZE_IN_BYTES, maxRecordSize));
         return new NatsSink<>(
-                new NatsMessageConverter<>(serializer),
+                new NatsMessageConverter<>(serializer, maxRecordSize),
                 new NatsSinkSettings(connectionToUse, deliveryGuarantee, confirmTimeout),
                 orDefault(getMaxBatchSize(), DEFAULT_MAX_BATCH_SIZE),
                 orDefault(getMaxInFlightRequests(), DEFAULT_MAX_IN_FLIGHT_REQUESTS),

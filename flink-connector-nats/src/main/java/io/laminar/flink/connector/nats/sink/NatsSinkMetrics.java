@@ -3,6 +3,7 @@ package io.laminar.flink.connector.nats.sink;
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.metrics.ThreadSafeSimpleCounter;
 import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
 
 /**
@@ -24,10 +25,10 @@ final class NatsSinkMetrics {
     NatsSinkMetrics(SinkWriterMetricGroup writerGroup) {
         MetricGroup group = writerGroup.addGroup(GROUP);
         this.numRecordsOutErrors = writerGroup.getNumRecordsOutErrorsCounter();
-        this.publishErrors = group.counter("publishErrors");
-        this.retries = group.counter("retries");
-        this.reconnects = group.counter("reconnects");
-        this.disconnects = group.counter("disconnects");
+        this.publishErrors = group.counter("publishErrors", new ThreadSafeSimpleCounter());
+        this.retries = group.counter("retries", new ThreadSafeSimpleCounter());
+        this.reconnects = group.counter("reconnects", new ThreadSafeSimpleCounter());
+        this.disconnects = group.counter("disconnects", new ThreadSafeSimpleCounter());
     }
 
     /** Records that failed the job. */

@@ -3,8 +3,6 @@ package io.laminar.flink.connector.nats.sink;
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 
 import io.nats.client.Connection;
-import io.nats.client.ConnectionListener;
-import io.nats.client.ErrorListener;
 import io.nats.client.Nats;
 
 import org.apache.flink.annotation.Internal;
@@ -21,8 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 /**
@@ -34,11 +34,15 @@ class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
 
     private static final Logger LOG = LoggerFactory.getLogger(NatsSinkWriter.class);
 
+    /** The shortest wait before a failed confirmation round trip is tried again. */
+    private static final Duration MIN_RETRY_BACKOFF = Duration.ofMillis(100);
+
     private static final Pattern USER_INFO = Pattern.compile("(\\w+://)[^/@\\s,\\]]+@");
 
     private final NatsSinkMetrics metrics;
     private final Connection connection;
     private final NatsPublisher publisher;
+    private final Duration closeFlushTimeout;
 
     NatsSinkWriter(
             ElementConverter<IN, NatsMessage> converter,
@@ -54,52 +58,24 @@ class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
                 new SimpleBatchCreator<>(configuration.getMaxBatchSizeInBytes()),
                 new DequeRequestBuffer<>());
         this.metrics = new NatsSinkMetrics(context.metricGroup());
-        this.connection = connect(settings.getConnection(), metrics);
+        ConnectionEvents events = new ConnectionEvents(metrics);
+        this.connection = connect(settings.getConnection(), events);
+        this.closeFlushTimeout = min(settings.getConfirmTimeout(), Duration.ofSeconds(5));
         String subtask = context.getTaskInfo().getTaskNameWithSubtasks().replaceAll("\\s+", "-");
         this.publisher =
                 new CorePublisher(
                         connection,
+                        events,
                         settings.getDeliveryGuarantee(),
                         settings.getConfirmTimeout(),
+                        max(settings.getConnection().getReconnectWait(), MIN_RETRY_BACKOFF),
                         metrics,
                         "nats-sink-confirm-" + subtask);
     }
 
-    private static Connection connect(ConnectionSettings settings, NatsSinkMetrics metrics) {
-        ConnectionListener events =
-                (conn, event) -> {
-                    switch (event) {
-                        case DISCONNECTED:
-                            metrics.disconnected();
-                            LOG.warn("Disconnected from NATS; reconnecting.");
-                            break;
-                        case RECONNECTED:
-                            metrics.reconnected();
-                            LOG.info(
-                                    "Reconnected to NATS server {}.",
-                                    ConnectionSettings.redactUrl(conn.getConnectedUrl()));
-                            break;
-                        case CLOSED:
-                            LOG.info("NATS connection closed.");
-                            break;
-                        default:
-                            break;
-                    }
-                };
-        ErrorListener errors =
-                new ErrorListener() {
-                    @Override
-                    public void errorOccurred(Connection conn, String error) {
-                        LOG.warn("NATS server reported an error: {}", error);
-                    }
-
-                    @Override
-                    public void exceptionOccurred(Connection conn, Exception exp) {
-                        LOG.debug("NATS connection exception: {}", redact(exp.toString()));
-                    }
-                };
+    private static Connection connect(ConnectionSettings settings, ConnectionEvents events) {
         try {
-            Connection connection = Nats.connect(settings.toOptionsBuilder(events, errors).build());
+            Connection connection = Nats.connect(settings.toOptionsBuilder(events, events).build());
             LOG.info(
                     "Connected to NATS server {} (servers {}).",
                     ConnectionSettings.redactUrl(connection.getConnectedUrl()),
@@ -118,6 +94,14 @@ class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
             Thread.currentThread().interrupt();
             throw new NatsSinkException("Interrupted while connecting to NATS.", e);
         }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     /** Masks user info in URLs that jnats puts in its messages. */
@@ -139,6 +123,17 @@ class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
     @Override
     public void close() {
         publisher.close();
+        try {
+            // jnats' close() does not send what is still queued; with delivery guarantee NONE
+            // nothing else made sure it left.
+            if (connection.getStatus() == Connection.Status.CONNECTED) {
+                connection.flush(closeFlushTimeout);
+            }
+        } catch (TimeoutException | RuntimeException e) {
+            LOG.debug("Final flush before closing the NATS connection failed: {}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             connection.close();
         } catch (InterruptedException e) {

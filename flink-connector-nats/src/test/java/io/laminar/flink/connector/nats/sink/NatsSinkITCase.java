@@ -1,5 +1,6 @@
 package io.laminar.flink.connector.nats.sink;
 
+import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.testutils.Await;
 import io.laminar.flink.connector.nats.testutils.MessageCollector;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
@@ -15,6 +16,7 @@ import org.apache.flink.api.common.serialization.SimpleStringSchema;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.metrics.Counter;
@@ -29,6 +31,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -98,6 +102,26 @@ class NatsSinkITCase {
             assertThat(counter(job, "numBytesOut"))
                     .isEqualTo(3 * "it.static".length() + "alphabetagamma".length());
             assertThat(counter(job, "numRecordsOutErrors")).isZero();
+            assertThat(METRICS.findMetrics(job, "currentSendTime").keySet())
+                    .anySatisfy(key -> assertThat(key).contains(".Sink: Writer."));
+        }
+    }
+
+    @Test
+    void delivery_guarantee_none_publishes_without_confirming() throws Exception {
+        try (MessageCollector collector = MessageCollector.subscribe(client, "it.none")) {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(1);
+            env.fromSequence(1, 500)
+                    .map(String::valueOf)
+                    .sinkTo(sinkTo("it.none").setDeliveryGuarantee(DeliveryGuarantee.NONE).build());
+            env.execute("none");
+
+            collector.awaitCount(500, DEADLINE);
+            assertThat(collector.payloadsAsStrings())
+                    .hasSize(500)
+                    .startsWith("1", "2", "3")
+                    .endsWith("499", "500");
         }
     }
 
@@ -371,10 +395,16 @@ class NatsSinkITCase {
                                         .doesNotContain("pw-not-logged"));
     }
 
-    @Test
-    void a_server_restart_mid_job_loses_no_record() throws Exception {
+    /**
+     * With jnats' reconnect buffer (the default) publishes made during the outage wait in it; with
+     * no buffer every publish during the outage is refused and the sink must hand the entries back
+     * and publish them after the reconnect.
+     */
+    @ParameterizedTest(name = "reconnect buffer {0} bytes")
+    @ValueSource(longs = {ConnectionSettings.DEFAULT_RECONNECT_BUFFER_BYTES, 0})
+    void a_server_restart_mid_job_loses_no_record(long reconnectBufferBytes) throws Exception {
         int n = 30_000;
-        String stream = "CAPTURE_RESTART";
+        String stream = "CAPTURE_RESTART_" + reconnectBufferBytes;
         StreamCapture.createFileStream(client, stream, "it.restart");
         try {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -384,7 +414,11 @@ class NatsSinkITCase {
                     new DataGeneratorSource<>(
                             String::valueOf, n, RateLimiterStrategy.perSecond(3_000), Types.STRING);
             env.fromSource(source, WatermarkStrategy.noWatermarks(), "numbers")
-                    .sinkTo(sinkTo("it.restart").setReconnectWait(Duration.ofMillis(250)).build());
+                    .sinkTo(
+                            sinkTo("it.restart")
+                                    .setReconnectWait(Duration.ofMillis(250))
+                                    .setReconnectBufferBytes(reconnectBufferBytes)
+                                    .build());
             JobClient job = env.executeAsync("restart");
 
             Await.until(
@@ -416,6 +450,10 @@ class NatsSinkITCase {
             assertThat(missing).as("records missing after the restart").isEmpty();
             assertThat(distinct).hasSize(n);
             assertThat(counter(job.getJobID(), "reconnects")).isGreaterThanOrEqualTo(1);
+            if (reconnectBufferBytes == 0) {
+                assertThat(counter(job.getJobID(), "retries")).isGreaterThanOrEqualTo(1);
+                assertThat(counter(job.getJobID(), "publishErrors")).isGreaterThanOrEqualTo(1);
+            }
         } finally {
             if (NATS.isRunning()) {
                 StreamCapture.deleteStream(client, stream);

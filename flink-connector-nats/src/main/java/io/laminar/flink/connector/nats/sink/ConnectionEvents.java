@@ -1,0 +1,73 @@
+package io.laminar.flink.connector.nats.sink;
+
+import io.laminar.flink.connector.nats.connection.ConnectionSettings;
+
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.ErrorListener;
+
+import org.apache.flink.annotation.Internal;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * Listens to one jnats connection: counts and logs disconnects and reconnects, and keeps the server
+ * errors that mean a publish can never succeed (a permission violation), so the publisher can fail
+ * the job with them even when a later error has overwritten the connection's last error.
+ */
+@Internal
+final class ConnectionEvents implements ConnectionListener, ErrorListener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionEvents.class);
+
+    private final NatsSinkMetrics metrics;
+    private final Queue<String> fatalServerErrors = new ConcurrentLinkedQueue<>();
+
+    ConnectionEvents(NatsSinkMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void connectionEvent(Connection conn, Events event) {
+        switch (event) {
+            case DISCONNECTED:
+                metrics.disconnected();
+                LOG.warn("Disconnected from NATS; reconnecting.");
+                break;
+            case RECONNECTED:
+                metrics.reconnected();
+                LOG.info(
+                        "Reconnected to NATS server {}.",
+                        ConnectionSettings.redactUrl(conn.getConnectedUrl()));
+                break;
+            case CLOSED:
+                LOG.info("NATS connection closed.");
+                break;
+            default:
+                break;
+        }
+    }
+
+    @Override
+    public void errorOccurred(Connection conn, String error) {
+        if (PublishErrorClassifier.fatalServerErrorOrNull(error) != null) {
+            fatalServerErrors.add(error);
+        }
+        LOG.warn("NATS server reported an error: {}", error);
+    }
+
+    @Override
+    public void exceptionOccurred(Connection conn, Exception exp) {
+        LOG.debug("NATS connection exception: {}", NatsSinkWriter.redact(exp.toString()));
+    }
+
+    /** A fatal server error reported since the last call, as the exception to fail with. */
+    NatsSinkException pollFatalServerError() {
+        String error = fatalServerErrors.poll();
+        return error == null ? null : PublishErrorClassifier.fatalServerErrorOrNull(error);
+    }
+}
