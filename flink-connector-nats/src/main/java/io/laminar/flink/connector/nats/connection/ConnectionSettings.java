@@ -16,7 +16,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -50,6 +53,10 @@ public final class ConnectionSettings implements Serializable {
 
     private static final String MASK = "******";
 
+    private static final java.util.regex.Pattern SECRET_KEY =
+            java.util.regex.Pattern.compile(
+                    "(?i)(password|token|secret|seed|nkey|credential|jwt|key)");
+
     private final List<String> servers;
     private final String username;
     private final String password;
@@ -60,6 +67,7 @@ public final class ConnectionSettings implements Serializable {
     private final Duration reconnectWait;
     private final int maxReconnects;
     private final long reconnectBufferBytes;
+    private final Map<String, String> properties;
 
     private ConnectionSettings(Builder b) {
         this.servers = Collections.unmodifiableList(new ArrayList<>(b.servers));
@@ -72,6 +80,7 @@ public final class ConnectionSettings implements Serializable {
         this.reconnectWait = b.reconnectWait;
         this.maxReconnects = b.maxReconnects;
         this.reconnectBufferBytes = b.reconnectBufferBytes;
+        this.properties = Collections.unmodifiableMap(new TreeMap<>(b.properties));
         validate();
     }
 
@@ -86,7 +95,9 @@ public final class ConnectionSettings implements Serializable {
                     "servers: at least one NATS server URL is required, e.g. nats://localhost:4222");
         }
         for (String server : servers) {
-            validateServerUrl(server);
+            if (!EnvironmentReferences.contains(server)) {
+                validateServerUrl(server);
+            }
         }
         if (password != null && username == null) {
             throw new IllegalArgumentException("password is set but username is not: set both.");
@@ -103,7 +114,9 @@ public final class ConnectionSettings implements Serializable {
                     "Only one authentication method may be set: username/password, token or"
                             + " credentials_file.");
         }
-        if (credentialsFile != null && !Files.isReadable(Paths.get(credentialsFile))) {
+        if (credentialsFile != null
+                && !EnvironmentReferences.contains(credentialsFile)
+                && !Files.isReadable(Paths.get(credentialsFile))) {
             throw new IllegalArgumentException(
                     "credentials_file: cannot read '" + credentialsFile + "'.");
         }
@@ -177,14 +190,98 @@ public final class ConnectionSettings implements Serializable {
                 .collect(Collectors.joining(", ", "[", "]"));
     }
 
+    /** Whether any value holds a {@code ${NAME}} reference still to be resolved. */
+    public boolean hasEnvironmentReferences() {
+        if (servers.stream().anyMatch(EnvironmentReferences::contains)) {
+            return true;
+        }
+        for (String v : new String[] {username, password, token, credentialsFile, connectionName}) {
+            if (EnvironmentReferences.contains(v)) {
+                return true;
+            }
+        }
+        return properties.values().stream().anyMatch(EnvironmentReferences::contains);
+    }
+
+    /**
+     * These settings with every {@code ${NAME}} reference replaced from this process's environment,
+     * validated again. Called where the connection is made (the TaskManager).
+     *
+     * @throws IllegalArgumentException naming the option and variable when one is not set
+     */
+    public ConnectionSettings resolveEnvironmentReferences() {
+        if (!hasEnvironmentReferences()) {
+            return this;
+        }
+        Builder b = builder();
+        List<String> resolvedServers = new ArrayList<>();
+        for (String server : servers) {
+            resolvedServers.addAll(splitServers(EnvironmentReferences.resolve(server, "servers")));
+        }
+        b.servers(resolvedServers)
+                .userInfo(
+                        EnvironmentReferences.resolve(username, "username"),
+                        EnvironmentReferences.resolve(password, "password"))
+                .token(EnvironmentReferences.resolve(token, "token"))
+                .credentialsFile(EnvironmentReferences.resolve(credentialsFile, "credentials_file"))
+                .connectionName(EnvironmentReferences.resolve(connectionName, "connection_name"))
+                .connectionTimeout(connectionTimeout)
+                .reconnectWait(reconnectWait)
+                .maxReconnects(maxReconnects)
+                .reconnectBufferBytes(reconnectBufferBytes);
+        properties.forEach(
+                (k, v) -> b.property(k, EnvironmentReferences.resolve(v, "properties." + k)));
+        return b.build();
+    }
+
+    /**
+     * Splits a {@code servers} value: a JSON array of strings ({@code ["nats://a:4222",
+     * "nats://b:4222"]}) or a comma-separated list.
+     */
+    public static List<String> splitServers(String value) {
+        List<String> out = new ArrayList<>();
+        if (value == null) {
+            return out;
+        }
+        String v = value.trim();
+        if (v.startsWith("[")) {
+            if (!v.endsWith("]")) {
+                throw new IllegalArgumentException(
+                        "servers: '"
+                                + redactUrl(v)
+                                + "' starts a JSON array but does not end with ']'.");
+            }
+            v = v.substring(1, v.length() - 1);
+        }
+        for (String part : v.split(",")) {
+            String p = part.trim();
+            if (p.length() >= 2 && p.startsWith("\"") && p.endsWith("\"")) {
+                p = p.substring(1, p.length() - 1).trim();
+            } else if (p.startsWith("\"") || p.endsWith("\"")) {
+                throw new IllegalArgumentException(
+                        "servers: '" + redactUrl(p) + "' has an unbalanced quote.");
+            }
+            if (!p.isEmpty()) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
     /**
      * A jnats options builder for these settings. The caller adds listeners and anything specific
-     * to its use.
+     * to its use. {@code ${NAME}} references must have been resolved first.
      */
     public Options.Builder toOptionsBuilder(
             ConnectionListener connectionListener, ErrorListener errorListener) {
+        if (hasEnvironmentReferences()) {
+            throw new IllegalStateException(
+                    "Resolve the ${NAME} references before connecting (resolveEnvironmentReferences).");
+        }
+        Properties props = new Properties();
+        props.putAll(properties);
         Options.Builder builder =
-                new Options.Builder()
+                new Options.Builder(props)
                         .servers(servers.toArray(new String[0]))
                         .connectionTimeout(connectionTimeout)
                         .reconnectWait(reconnectWait)
@@ -247,6 +344,14 @@ public final class ConnectionSettings implements Serializable {
         return reconnectBufferBytes;
     }
 
+    /**
+     * jnats {@code Options} properties passed through (keys with or without {@code
+     * io.nats.client.}).
+     */
+    public Map<String, String> getProperties() {
+        return properties;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -265,7 +370,8 @@ public final class ConnectionSettings implements Serializable {
                 && Objects.equals(credentialsFile, that.credentialsFile)
                 && Objects.equals(connectionName, that.connectionName)
                 && connectionTimeout.equals(that.connectionTimeout)
-                && reconnectWait.equals(that.reconnectWait);
+                && reconnectWait.equals(that.reconnectWait)
+                && properties.equals(that.properties);
     }
 
     @Override
@@ -295,7 +401,21 @@ public final class ConnectionSettings implements Serializable {
                 + maxReconnects
                 + ", reconnectBufferBytes="
                 + reconnectBufferBytes
+                + ", properties="
+                + maskedProperties()
                 + '}';
+    }
+
+    private Map<String, String> maskedProperties() {
+        Map<String, String> masked = new TreeMap<>();
+        properties.forEach(
+                (k, v) ->
+                        masked.put(
+                                k,
+                                SECRET_KEY.matcher(k).find() && !EnvironmentReferences.contains(v)
+                                        ? MASK
+                                        : v));
+        return masked;
     }
 
     private static String emptyToNull(String s) {
@@ -327,8 +447,18 @@ public final class ConnectionSettings implements Serializable {
         private Duration reconnectWait = DEFAULT_RECONNECT_WAIT;
         private int maxReconnects = DEFAULT_MAX_RECONNECTS;
         private long reconnectBufferBytes = DEFAULT_RECONNECT_BUFFER_BYTES;
+        private final Map<String, String> properties = new TreeMap<>();
 
         private Builder() {}
+
+        /**
+         * A jnats {@code Options} property for anything not modelled here, e.g. {@code
+         * socket.send.buffer.size}; applied before the settings above, which win.
+         */
+        public Builder property(String key, String value) {
+            properties.put(key, value);
+            return this;
+        }
 
         /** Server URLs, e.g. {@code nats://localhost:4222}; replaces earlier ones. */
         public Builder servers(String... urls) {

@@ -225,11 +225,23 @@ public class NatsSinkBuilder<IN>
             throw new IllegalArgumentException(
                     "confirm timeout must be positive, was " + confirmTimeout);
         }
-        long maxRecordSize = orDefault(getMaxRecordSizeInBytes(), DEFAULT_MAX_RECORD_SIZE_IN_BYTES);
-        long maxBatchBytes =
+        Long batchBytes = getMaxBatchSizeInBytes();
+        long maxRecordSize =
                 orDefault(
-                        getMaxBatchSizeInBytes(),
-                        Math.max(DEFAULT_MAX_BATCH_SIZE_IN_BYTES, maxRecordSize));
+                        getMaxRecordSizeInBytes(),
+                        batchBytes == null
+                                ? DEFAULT_MAX_RECORD_SIZE_IN_BYTES
+                                : Math.min(DEFAULT_MAX_RECORD_SIZE_IN_BYTES, batchBytes));
+        long maxBatchBytes =
+                orDefault(batchBytes, Math.max(DEFAULT_MAX_BATCH_SIZE_IN_BYTES, maxRecordSize));
+        if (maxBatchBytes < maxRecordSize) {
+            throw new IllegalArgumentException(
+                    "The max batch size in bytes ("
+                            + maxBatchBytes
+                            + ") must be at least the max record size in bytes ("
+                            + maxRecordSize
+                            + ").");
+        }
         return new NatsSink<>(
                 new NatsMessageConverter<>(serializer, maxRecordSize),
                 new NatsSinkSettings(connectionToUse, deliveryGuarantee, confirmTimeout),

@@ -59,7 +59,8 @@ class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
                 new DequeRequestBuffer<>());
         this.metrics = new NatsSinkMetrics(context.metricGroup());
         ConnectionEvents events = new ConnectionEvents(metrics);
-        this.connection = connect(settings.getConnection(), events);
+        // ${NAME} references are resolved here, on the TaskManager, never at planning time.
+        this.connection = connect(settings.getConnection().resolveEnvironmentReferences(), events);
         this.closeFlushTimeout = min(settings.getConfirmTimeout(), Duration.ofSeconds(5));
         String subtask = context.getTaskInfo().getTaskNameWithSubtasks().replaceAll("\\s+", "-");
         this.publisher =

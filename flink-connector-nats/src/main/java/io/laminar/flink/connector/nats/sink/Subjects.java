@@ -7,7 +7,7 @@ import org.apache.flink.annotation.Internal;
  * error naming the value and where it came from, not a silent server-side drop.
  */
 @Internal
-final class Subjects {
+public final class Subjects {
 
     private Subjects() {}
 
@@ -35,7 +35,7 @@ final class Subjects {
     }
 
     /** Why {@code subject} cannot be published to, or null when it can. */
-    static String problem(String subject) {
+    public static String problem(String subject) {
         if (subject == null || subject.isEmpty()) {
             return "it is empty";
         }

@@ -1,0 +1,208 @@
+package io.laminar.flink.connector.nats.table;
+
+import io.laminar.flink.connector.nats.connection.ConnectionSettings;
+import io.laminar.flink.connector.nats.sink.NatsSinkBuilder;
+
+import org.apache.flink.annotation.PublicEvolving;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.description.Description;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+
+import java.time.Duration;
+
+/**
+ * Every option of the {@code nats_sink} table connector, with its description. The spec's names
+ * ({@code subject_field}, ...) are the keys; Flink-style dashed names are accepted as fallbacks.
+ * Values may contain {@code ${NAME}} references to environment variables, resolved on the
+ * TaskManager when the writer connects.
+ */
+@PublicEvolving
+public final class NatsConnectorOptions {
+
+    private NatsConnectorOptions() {}
+
+    /** Prefix of Flink configuration keys that define named connections. */
+    public static final String NAMED_CONNECTION_PREFIX = "nats.connection.";
+
+    /** Prefix of per-key static header options. */
+    public static final String HEADERS_PREFIX = "headers.";
+
+    /** Prefix of options passed to jnats {@code Options}. */
+    public static final String PROPERTIES_PREFIX = "properties.";
+
+    // ---------------------------------------------------------------- connection
+
+    public static final ConfigOption<String> SERVERS =
+            ConfigOptions.key("servers")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "NATS server URLs: a JSON array such as '[\"nats://a:4222\","
+                                    + " \"nats://b:4222\"]' or a comma-separated list. Required,"
+                                    + " here or in the named connection.");
+
+    public static final ConfigOption<String> USERNAME =
+            ConfigOptions.key("username")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Username for authentication; needs 'password'.");
+
+    public static final ConfigOption<String> PASSWORD =
+            ConfigOptions.key("password")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Password for authentication. Prefer a reference such as"
+                                    + " '${NATS_PASSWORD}', resolved on the TaskManager, so the"
+                                    + " value never enters the plan.");
+
+    public static final ConfigOption<String> TOKEN =
+            ConfigOptions.key("token")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Authentication token (prefer a '${NAME}' reference).");
+
+    public static final ConfigOption<String> CREDENTIALS_FILE =
+            ConfigOptions.key("credentials_file")
+                    .stringType()
+                    .noDefaultValue()
+                    .withFallbackKeys("credentials-file")
+                    .withDescription(
+                            "Path of a NATS credentials file (.creds: user JWT and NKey seed),"
+                                    + " readable on every TaskManager.");
+
+    public static final ConfigOption<String> CONNECTION =
+            ConfigOptions.key("connection")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Name of a named connection (the spec's CREATE CONNECTION): its"
+                                    + " options come from Flink configuration keys"
+                                    + " 'nats.connection.<name>.<option>' (config.yaml, or SET in"
+                                    + " the SQL client); the table's own options override them.");
+
+    public static final ConfigOption<String> CONNECTION_NAME =
+            ConfigOptions.key("connection_name")
+                    .stringType()
+                    .noDefaultValue()
+                    .withFallbackKeys("connection-name")
+                    .withDescription("The name the NATS server shows for the connection.");
+
+    public static final ConfigOption<Duration> CONNECT_TIMEOUT =
+            ConfigOptions.key("connect-timeout")
+                    .durationType()
+                    .defaultValue(ConnectionSettings.DEFAULT_CONNECTION_TIMEOUT)
+                    .withDescription("Time allowed to connect to one server.");
+
+    public static final ConfigOption<Duration> RECONNECT_WAIT =
+            ConfigOptions.key("reconnect.wait")
+                    .durationType()
+                    .defaultValue(ConnectionSettings.DEFAULT_RECONNECT_WAIT)
+                    .withDescription("Wait between reconnect attempts to one server.");
+
+    public static final ConfigOption<Integer> RECONNECT_MAX_ATTEMPTS =
+            ConfigOptions.key("reconnect.max-attempts")
+                    .intType()
+                    .defaultValue(ConnectionSettings.DEFAULT_MAX_RECONNECTS)
+                    .withDescription(
+                            "Reconnect attempts before the connection is given up and the job"
+                                    + " fails (and restarts from its last checkpoint); -1 means"
+                                    + " forever.");
+
+    public static final ConfigOption<MemorySize> RECONNECT_BUFFER_SIZE =
+            ConfigOptions.key("reconnect.buffer-size")
+                    .memoryType()
+                    .defaultValue(new MemorySize(ConnectionSettings.DEFAULT_RECONNECT_BUFFER_BYTES))
+                    .withDescription(
+                            "Publishes jnats holds while reconnecting; 0 disables it (the sink"
+                                    + " then retries them itself after the reconnect).");
+
+    // ---------------------------------------------------------------- publishing
+
+    public static final ConfigOption<String> SUBJECT =
+            ConfigOptions.key("subject")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "The subject to publish to; the fallback when 'subject_field' (or the"
+                                    + " 'subject' metadata column) is NULL for a row.");
+
+    public static final ConfigOption<String> SUBJECT_FIELD =
+            ConfigOptions.key("subject_field")
+                    .stringType()
+                    .noDefaultValue()
+                    .withFallbackKeys("subject-field")
+                    .withDescription("A STRING column holding each row's subject.");
+
+    public static final ConfigOption<String> HEADERS =
+            ConfigOptions.key("headers")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Static headers for every message, as a JSON object of strings, e.g."
+                                    + " '{\"content-type\":\"application/json\"}'. Single headers"
+                                    + " can also be given as 'headers.<key>' options. Per-row"
+                                    + " headers from the 'headers' metadata column win over"
+                                    + " these.");
+
+    public static final ConfigOption<String> REPLY_TO_FIELD =
+            ConfigOptions.key("reply_to_field")
+                    .stringType()
+                    .noDefaultValue()
+                    .withFallbackKeys("reply-to-field")
+                    .withDescription(
+                            "A STRING column holding each row's reply-to subject (request-reply).");
+
+    public static final ConfigOption<String> MSG_ID_FIELD =
+            ConfigOptions.key("msg_id_field")
+                    .stringType()
+                    .noDefaultValue()
+                    .withFallbackKeys("msg-id-field")
+                    .withDescription(
+                            "A STRING column holding each row's message id, sent as the"
+                                    + " 'Nats-Msg-Id' header (JetStream drops duplicates by it).");
+
+    /** Which columns go into the payload. */
+    public enum ValueFieldsInclude {
+        /** Every physical column, routing columns included. */
+        ALL,
+        /** Every physical column except subject_field, reply_to_field and msg_id_field. */
+        EXCEPT_ROUTING
+    }
+
+    public static final ConfigOption<ValueFieldsInclude> VALUE_FIELDS_INCLUDE =
+            ConfigOptions.key("value.fields-include")
+                    .enumType(ValueFieldsInclude.class)
+                    .defaultValue(ValueFieldsInclude.ALL)
+                    .withDescription(
+                            "ALL: every physical column is serialized into the payload;"
+                                    + " EXCEPT_ROUTING: the columns named by 'subject_field',"
+                                    + " 'reply_to_field' and 'msg_id_field' are left out."
+                                    + " Metadata columns are never in the payload.");
+
+    // ---------------------------------------------------------------- delivery
+
+    public static final ConfigOption<DeliveryGuarantee> DELIVERY_GUARANTEE =
+            ConfigOptions.key("sink.delivery-guarantee")
+                    .enumType(DeliveryGuarantee.class)
+                    .defaultValue(DeliveryGuarantee.AT_LEAST_ONCE)
+                    .withDescription(
+                            Description.builder()
+                                    .text(
+                                            "'at-least-once' (default): checkpoints wait until the"
+                                                    + " server confirmed every record; 'none':"
+                                                    + " no confirmation; 'exactly-once' needs"
+                                                    + " JetStream and a message id, which this"
+                                                    + " version does not offer yet.")
+                                    .build());
+
+    public static final ConfigOption<Duration> CONFIRM_TIMEOUT =
+            ConfigOptions.key("sink.confirm-timeout")
+                    .durationType()
+                    .defaultValue(NatsSinkBuilder.DEFAULT_CONFIRM_TIMEOUT)
+                    .withDescription(
+                            "How long one confirmation round trip may take, waiting for a"
+                                    + " reconnect included, before it is tried again.");
+}

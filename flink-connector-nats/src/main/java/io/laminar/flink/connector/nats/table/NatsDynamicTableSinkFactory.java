@@ -1,0 +1,383 @@
+package io.laminar.flink.connector.nats.table;
+
+import io.laminar.flink.connector.nats.connection.ConnectionSettings;
+import io.laminar.flink.connector.nats.connection.EnvironmentReferences;
+import io.laminar.flink.connector.nats.sink.Subjects;
+import io.laminar.flink.connector.nats.table.NatsConnectorOptions.ValueFieldsInclude;
+
+import org.apache.flink.annotation.Internal;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.base.table.AsyncDynamicTableSinkFactory;
+import org.apache.flink.connector.base.table.AsyncSinkConnectorOptions;
+import org.apache.flink.connector.base.table.sink.options.AsyncSinkConfigurationValidator;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.flink.table.api.ValidationException;
+import org.apache.flink.table.catalog.Column;
+import org.apache.flink.table.catalog.ResolvedSchema;
+import org.apache.flink.table.connector.sink.DynamicTableSink;
+import org.apache.flink.table.factories.FactoryUtil;
+import org.apache.flink.table.types.logical.LogicalType;
+import org.apache.flink.table.types.logical.LogicalTypeFamily;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.CONFIRM_TIMEOUT;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.CONNECTION;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.CONNECTION_NAME;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.CONNECT_TIMEOUT;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.CREDENTIALS_FILE;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.DELIVERY_GUARANTEE;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.HEADERS;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.HEADERS_PREFIX;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.MSG_ID_FIELD;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.PASSWORD;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.PROPERTIES_PREFIX;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.RECONNECT_BUFFER_SIZE;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.RECONNECT_MAX_ATTEMPTS;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.RECONNECT_WAIT;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.REPLY_TO_FIELD;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.SERVERS;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.SUBJECT;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.SUBJECT_FIELD;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.TOKEN;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.USERNAME;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.VALUE_FIELDS_INCLUDE;
+
+/**
+ * Creates the {@code nats_sink} table sink: {@code CREATE TABLE t (...) WITH ('connector' =
+ * 'nats_sink', 'servers' = '...', 'subject' = '...', 'format' = 'json')}. Every option is checked
+ * here, at planning time, with an error that names it.
+ */
+@Internal
+public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
+
+    /** The connector identifier used in {@code 'connector' = 'nats_sink'}. */
+    public static final String IDENTIFIER = "nats_sink";
+
+    /** Options a named connection may set. */
+    static final List<ConfigOption<?>> CONNECTION_OPTIONS =
+            Arrays.asList(
+                    SERVERS,
+                    USERNAME,
+                    PASSWORD,
+                    TOKEN,
+                    CREDENTIALS_FILE,
+                    CONNECTION_NAME,
+                    CONNECT_TIMEOUT,
+                    RECONNECT_WAIT,
+                    RECONNECT_MAX_ATTEMPTS,
+                    RECONNECT_BUFFER_SIZE);
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Override
+    public String factoryIdentifier() {
+        return IDENTIFIER;
+    }
+
+    @Override
+    public Set<ConfigOption<?>> requiredOptions() {
+        Set<ConfigOption<?>> options = new HashSet<>();
+        options.add(FactoryUtil.FORMAT);
+        return options;
+    }
+
+    @Override
+    public Set<ConfigOption<?>> optionalOptions() {
+        Set<ConfigOption<?>> options = new HashSet<>(super.optionalOptions());
+        options.addAll(CONNECTION_OPTIONS);
+        options.add(CONNECTION);
+        options.add(SUBJECT);
+        options.add(SUBJECT_FIELD);
+        options.add(HEADERS);
+        options.add(REPLY_TO_FIELD);
+        options.add(MSG_ID_FIELD);
+        options.add(VALUE_FIELDS_INCLUDE);
+        options.add(DELIVERY_GUARANTEE);
+        options.add(CONFIRM_TIMEOUT);
+        return options;
+    }
+
+    @Override
+    public DynamicTableSink createDynamicTableSink(Context context) {
+        AsyncDynamicSinkContext sinkContext = new AsyncDynamicSinkContext(this, context);
+        FactoryUtil.TableFactoryHelper helper = sinkContext.getFactoryHelper();
+        helper.validateExcept(HEADERS_PREFIX, PROPERTIES_PREFIX);
+
+        Map<String, String> options =
+                NamedConnections.merge(
+                        context.getCatalogTable().getOptions(),
+                        context.getConfiguration(),
+                        namedConnectionKeys());
+        Configuration config = Configuration.fromMap(options);
+        ResolvedSchema schema = context.getCatalogTable().getResolvedSchema();
+
+        ConnectionSettings connection = connectionSettings(config, options);
+        RowRouting routing = routing(config, options, schema);
+        DeliveryGuarantee guarantee = get(config, DELIVERY_GUARANTEE);
+        if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
+            throw new ValidationException(
+                    "Option 'sink.delivery-guarantee' = 'exactly-once' needs JetStream publishing"
+                            + " with a message id per row ('msg_id_field' or a 'msg_id' metadata"
+                            + " column), so that replays are dropped by the stream's duplicate"
+                            + " window; this version of the connector publishes to core NATS"
+                            + " only. Use 'at-least-once' (the default) or 'none'.");
+        }
+        return new NatsDynamicTableSink(
+                asyncOptions(helper),
+                sinkContext.getEncodingFormat(),
+                sinkContext.getPhysicalDataType(),
+                routing,
+                connection,
+                guarantee,
+                get(config, CONFIRM_TIMEOUT));
+    }
+
+    private static Set<String> namedConnectionKeys() {
+        Set<String> keys = new TreeSet<>();
+        for (ConfigOption<?> option : CONNECTION_OPTIONS) {
+            keys.add(option.key());
+            option.fallbackKeys().forEach(k -> keys.add(k.getKey()));
+        }
+        keys.add(PROPERTIES_PREFIX);
+        return keys;
+    }
+
+    private static NatsDynamicTableSink.AsyncSinkOptions asyncOptions(
+            FactoryUtil.TableFactoryHelper helper) {
+        Properties validated;
+        try {
+            validated =
+                    new AsyncSinkConfigurationValidator(helper.getOptions())
+                            .getValidatedConfigurations();
+        } catch (IllegalArgumentException e) {
+            throw new ValidationException(e.getMessage(), e);
+        }
+        return new NatsDynamicTableSink.AsyncSinkOptions(
+                (Integer) validated.get(AsyncSinkConnectorOptions.MAX_BATCH_SIZE.key()),
+                (Integer) validated.get(AsyncSinkConnectorOptions.MAX_IN_FLIGHT_REQUESTS.key()),
+                (Integer) validated.get(AsyncSinkConnectorOptions.MAX_BUFFERED_REQUESTS.key()),
+                (Long) validated.get(AsyncSinkConnectorOptions.FLUSH_BUFFER_SIZE.key()),
+                (Long) validated.get(AsyncSinkConnectorOptions.FLUSH_BUFFER_TIMEOUT.key()));
+    }
+
+    private static ConnectionSettings connectionSettings(
+            Configuration config, Map<String, String> options) {
+        String servers = config.get(SERVERS);
+        if (servers == null || servers.trim().isEmpty()) {
+            throw new ValidationException(
+                    "Option 'servers' is required: the NATS server URLs, e.g."
+                            + " '[\"nats://localhost:4222\"]', in the table options or in the"
+                            + " named connection ('connection').");
+        }
+        try {
+            ConnectionSettings.Builder builder =
+                    ConnectionSettings.builder()
+                            .servers(
+                                    EnvironmentReferences.contains(servers)
+                                            ? List.of(servers)
+                                            : ConnectionSettings.splitServers(servers))
+                            .userInfo(config.get(USERNAME), config.get(PASSWORD))
+                            .token(config.get(TOKEN))
+                            .credentialsFile(config.get(CREDENTIALS_FILE))
+                            .connectionName(config.get(CONNECTION_NAME))
+                            .connectionTimeout(get(config, CONNECT_TIMEOUT))
+                            .reconnectWait(get(config, RECONNECT_WAIT))
+                            .maxReconnects(get(config, RECONNECT_MAX_ATTEMPTS))
+                            .reconnectBufferBytes(get(config, RECONNECT_BUFFER_SIZE).getBytes());
+            for (Map.Entry<String, String> e : options.entrySet()) {
+                if (e.getKey().startsWith(PROPERTIES_PREFIX)) {
+                    builder.property(
+                            e.getKey().substring(PROPERTIES_PREFIX.length()), e.getValue());
+                }
+            }
+            return builder.build();
+        } catch (IllegalArgumentException e) {
+            throw new ValidationException("Invalid NATS connection option: " + e.getMessage(), e);
+        }
+    }
+
+    private static RowRouting routing(
+            Configuration config, Map<String, String> options, ResolvedSchema schema) {
+        List<Column> physical =
+                schema.getColumns().stream()
+                        .filter(Column::isPhysical)
+                        .collect(Collectors.toList());
+        RowRouting.Builder routing = RowRouting.builder();
+
+        String subject = config.get(SUBJECT);
+        String subjectField = config.get(SUBJECT_FIELD);
+        if (subject == null && subjectField == null && !hasMetadataColumn(schema, "subject")) {
+            throw new ValidationException(
+                    "Set option 'subject' (one subject for every row) or 'subject_field' (a STRING"
+                            + " column with each row's subject), or declare a 'subject' metadata"
+                            + " column.");
+        }
+        if (subject != null && !EnvironmentReferences.contains(subject)) {
+            String problem = Subjects.problem(subject);
+            if (problem != null) {
+                throw new ValidationException(
+                        "Option 'subject' = '" + subject + "' is not a valid subject: " + problem);
+            }
+        }
+        routing.staticSubject(subject);
+        Set<Integer> routingFields = new HashSet<>();
+        if (subjectField != null) {
+            int pos = stringColumn(physical, subjectField, "subject_field");
+            routing.subjectField(pos, subjectField);
+            routingFields.add(pos);
+        }
+        String replyToField = config.get(REPLY_TO_FIELD);
+        if (replyToField != null) {
+            int pos = stringColumn(physical, replyToField, "reply_to_field");
+            routing.replyToField(pos);
+            routingFields.add(pos);
+        }
+        String msgIdField = config.get(MSG_ID_FIELD);
+        if (msgIdField != null) {
+            int pos = stringColumn(physical, msgIdField, "msg_id_field");
+            routing.msgIdField(pos);
+            routingFields.add(pos);
+        }
+        routing.staticHeaders(staticHeaders(config, options));
+
+        ValueFieldsInclude include = get(config, VALUE_FIELDS_INCLUDE);
+        List<Integer> payload = new ArrayList<>();
+        for (int i = 0; i < physical.size(); i++) {
+            if (include == ValueFieldsInclude.ALL || !routingFields.contains(i)) {
+                payload.add(i);
+            }
+        }
+        if (payload.isEmpty()) {
+            throw new ValidationException(
+                    "Option 'value.fields-include' = 'EXCEPT_ROUTING' leaves no column for the"
+                            + " payload: add a payload column or use 'ALL'.");
+        }
+        routing.payloadFields(payload.stream().mapToInt(Integer::intValue).toArray());
+        return routing.build();
+    }
+
+    private static boolean hasMetadataColumn(ResolvedSchema schema, String key) {
+        for (Column column : schema.getColumns()) {
+            if (column instanceof Column.MetadataColumn) {
+                Column.MetadataColumn m = (Column.MetadataColumn) column;
+                if (key.equals(m.getMetadataKey().orElse(m.getName()))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static int stringColumn(List<Column> physical, String name, String option) {
+        for (int i = 0; i < physical.size(); i++) {
+            Column column = physical.get(i);
+            if (column.getName().equals(name)) {
+                LogicalType type = column.getDataType().getLogicalType();
+                if (!type.is(LogicalTypeFamily.CHARACTER_STRING)) {
+                    throw new ValidationException(
+                            "Option '"
+                                    + option
+                                    + "' names the column '"
+                                    + name
+                                    + "', which is "
+                                    + type.asSummaryString()
+                                    + "; it must be a STRING (VARCHAR or CHAR) column.");
+                }
+                return i;
+            }
+        }
+        throw new ValidationException(
+                "Option '"
+                        + option
+                        + "' names the column '"
+                        + name
+                        + "', which is not a physical column of the table. Physical columns: "
+                        + physical.stream().map(Column::getName).collect(Collectors.toList())
+                        + ".");
+    }
+
+    private static Map<String, String> staticHeaders(
+            Configuration config, Map<String, String> options) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        String json = config.get(HEADERS);
+        if (json != null && !json.trim().isEmpty()) {
+            JsonNode node;
+            try {
+                node = JSON.readTree(json);
+            } catch (Exception e) {
+                throw new ValidationException(
+                        "Option 'headers' must be a JSON object of strings, e.g."
+                                + " '{\"content-type\":\"application/json\"}'; it could not be"
+                                + " parsed: "
+                                + e.getMessage().split("\n")[0]);
+            }
+            if (node == null || !node.isObject()) {
+                throw new ValidationException(
+                        "Option 'headers' must be a JSON object of strings, e.g."
+                                + " '{\"content-type\":\"application/json\"}', not "
+                                + (node == null ? "empty" : node.getNodeType().toString())
+                                + ".");
+            }
+            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> field = fields.next();
+                if (!field.getValue().isValueNode() || field.getValue().isNull()) {
+                    throw new ValidationException(
+                            "Option 'headers': the value of '"
+                                    + field.getKey()
+                                    + "' must be a string, not "
+                                    + field.getValue().getNodeType()
+                                    + ".");
+                }
+                headers.put(checkHeaderKey(field.getKey()), field.getValue().asText());
+            }
+        }
+        for (Map.Entry<String, String> e : options.entrySet()) {
+            if (e.getKey().startsWith(HEADERS_PREFIX)) {
+                headers.put(
+                        checkHeaderKey(e.getKey().substring(HEADERS_PREFIX.length())),
+                        e.getValue());
+            }
+        }
+        return headers;
+    }
+
+    private static String checkHeaderKey(String key) {
+        if (key.isEmpty()) {
+            throw new ValidationException("Option 'headers': a header name is empty.");
+        }
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c <= ' ' || c == ':' || c >= 127) {
+                throw new ValidationException(
+                        "Option 'headers': the header name '"
+                                + key
+                                + "' contains a space, ':' or a non-ASCII character.");
+            }
+        }
+        return key;
+    }
+
+    private static <T> T get(Configuration config, ConfigOption<T> option) {
+        try {
+            return config.get(option);
+        } catch (IllegalArgumentException e) {
+            throw new ValidationException(
+                    "Invalid value for option '" + option.key() + "': " + e.getMessage(), e);
+        }
+    }
+}
