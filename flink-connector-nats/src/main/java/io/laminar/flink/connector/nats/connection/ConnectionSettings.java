@@ -114,12 +114,6 @@ public final class ConnectionSettings implements Serializable {
                     "Only one authentication method may be set: username/password, token or"
                             + " credentials_file.");
         }
-        if (credentialsFile != null
-                && !EnvironmentReferences.contains(credentialsFile)
-                && !Files.isReadable(Paths.get(credentialsFile))) {
-            throw new IllegalArgumentException(
-                    "credentials_file: cannot read '" + credentialsFile + "'.");
-        }
         requirePositive("connection timeout", connectionTimeout);
         requireNotNegative("reconnect wait", reconnectWait);
         if (maxReconnects < -1) {
@@ -299,6 +293,14 @@ public final class ConnectionSettings implements Serializable {
             builder.token(token.toCharArray());
         }
         if (credentialsFile != null) {
+            // Checked where the connection is made: the file lives on the TaskManagers.
+            if (!Files.isReadable(Paths.get(credentialsFile))) {
+                throw new IllegalArgumentException(
+                        "credentials_file: cannot read '"
+                                + credentialsFile
+                                + "' on this machine; it must exist and be readable on every"
+                                + " TaskManager.");
+            }
             builder.authHandler(io.nats.client.Nats.credentials(credentialsFile));
         }
         return builder;
