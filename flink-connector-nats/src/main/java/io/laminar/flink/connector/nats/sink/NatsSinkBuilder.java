@@ -60,6 +60,7 @@ public class NatsSinkBuilder<IN>
     private NatsMessageSerializer<IN> messageSerializer;
     private DeliveryGuarantee deliveryGuarantee = DeliveryGuarantee.AT_LEAST_ONCE;
     private Duration confirmTimeout = DEFAULT_CONFIRM_TIMEOUT;
+    private JetStreamSettings jetStream;
 
     NatsSinkBuilder() {}
 
@@ -207,6 +208,15 @@ public class NatsSinkBuilder<IN>
         return this;
     }
 
+    /**
+     * Publishes to JetStream: each record counts as delivered when the stream acknowledged it.
+     * Required for {@code EXACTLY_ONCE}; null switches back to core NATS.
+     */
+    public NatsSinkBuilder<IN> setJetStream(JetStreamSettings settings) {
+        this.jetStream = settings;
+        return this;
+    }
+
     @Override
     public NatsSink<IN> build() {
         ConnectionSettings connectionToUse = connectionSettings();
@@ -215,11 +225,11 @@ public class NatsSinkBuilder<IN>
             throw new IllegalArgumentException(
                     "delivery guarantee must be set: NONE or AT_LEAST_ONCE.");
         }
-        if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE) {
+        if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE && jetStream == null) {
             throw new IllegalArgumentException(
-                    "delivery guarantee EXACTLY_ONCE needs JetStream with message ids, which this"
-                            + " sink does not publish to yet; use AT_LEAST_ONCE (the default) or"
-                            + " NONE.");
+                    "delivery guarantee EXACTLY_ONCE needs JetStream (setJetStream) and a message"
+                            + " id per record, so that the stream drops replayed records as"
+                            + " duplicates; core NATS offers AT_LEAST_ONCE (the default) or NONE.");
         }
         if (confirmTimeout == null || confirmTimeout.isZero() || confirmTimeout.isNegative()) {
             throw new IllegalArgumentException(
@@ -244,7 +254,7 @@ public class NatsSinkBuilder<IN>
         }
         return new NatsSink<>(
                 new NatsMessageConverter<>(serializer, maxRecordSize),
-                new NatsSinkSettings(connectionToUse, deliveryGuarantee, confirmTimeout),
+                new NatsSinkSettings(connectionToUse, deliveryGuarantee, confirmTimeout, jetStream),
                 orDefault(getMaxBatchSize(), DEFAULT_MAX_BATCH_SIZE),
                 orDefault(getMaxInFlightRequests(), DEFAULT_MAX_IN_FLIGHT_REQUESTS),
                 orDefault(getMaxBufferedRequests(), DEFAULT_MAX_BUFFERED_REQUESTS),

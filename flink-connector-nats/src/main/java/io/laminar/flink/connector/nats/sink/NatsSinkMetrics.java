@@ -21,6 +21,9 @@ final class NatsSinkMetrics {
     private final Counter retries;
     private final Counter reconnects;
     private final Counter disconnects;
+    private final Counter acks;
+    private final Counter duplicates;
+    private final AckLatencyHistogram ackLatency;
 
     NatsSinkMetrics(SinkWriterMetricGroup writerGroup) {
         MetricGroup group = writerGroup.addGroup(GROUP);
@@ -29,6 +32,9 @@ final class NatsSinkMetrics {
         this.retries = group.counter("retries", new ThreadSafeSimpleCounter());
         this.reconnects = group.counter("reconnects", new ThreadSafeSimpleCounter());
         this.disconnects = group.counter("disconnects", new ThreadSafeSimpleCounter());
+        this.acks = group.counter("acks", new ThreadSafeSimpleCounter());
+        this.duplicates = group.counter("duplicates", new ThreadSafeSimpleCounter());
+        this.ackLatency = group.histogram("ackLatencyMs", new AckLatencyHistogram(1024));
     }
 
     /** Records that failed the job. */
@@ -52,5 +58,14 @@ final class NatsSinkMetrics {
 
     void disconnected() {
         disconnects.inc();
+    }
+
+    /** A JetStream publish was acknowledged after {@code latencyMs}. */
+    void acked(long latencyMs, boolean duplicate) {
+        acks.inc();
+        ackLatency.update(latencyMs);
+        if (duplicate) {
+            duplicates.inc();
+        }
     }
 }

@@ -17,14 +17,22 @@ final class NatsSinkSettings implements Serializable {
     private final ConnectionSettings connection;
     private final DeliveryGuarantee deliveryGuarantee;
     private final Duration confirmTimeout;
+    private final JetStreamSettings jetStream;
 
     NatsSinkSettings(
             ConnectionSettings connection,
             DeliveryGuarantee deliveryGuarantee,
-            Duration confirmTimeout) {
+            Duration confirmTimeout,
+            JetStreamSettings jetStream) {
         this.connection = connection;
         this.deliveryGuarantee = deliveryGuarantee;
         this.confirmTimeout = confirmTimeout;
+        this.jetStream = jetStream;
+    }
+
+    /** JetStream settings, or null to publish with core NATS. */
+    JetStreamSettings getJetStream() {
+        return jetStream;
     }
 
     ConnectionSettings getConnection() {
@@ -47,6 +55,8 @@ final class NatsSinkSettings implements Serializable {
                 + deliveryGuarantee
                 + ", confirmTimeout="
                 + confirmTimeout
+                + ", jetStream="
+                + jetStream
                 + '}';
     }
 }

@@ -63,15 +63,52 @@ class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
         this.connection = connect(settings.getConnection().resolveEnvironmentReferences(), events);
         this.closeFlushTimeout = min(settings.getConfirmTimeout(), Duration.ofSeconds(5));
         String subtask = context.getTaskInfo().getTaskNameWithSubtasks().replaceAll("\\s+", "-");
+        Duration retryBackoff = max(settings.getConnection().getReconnectWait(), MIN_RETRY_BACKOFF);
+        String threadName = "nats-sink-" + subtask;
         this.publisher =
-                new CorePublisher(
-                        connection,
-                        events,
-                        settings.getDeliveryGuarantee(),
-                        settings.getConfirmTimeout(),
-                        max(settings.getConnection().getReconnectWait(), MIN_RETRY_BACKOFF),
-                        metrics,
-                        "nats-sink-confirm-" + subtask);
+                settings.getJetStream() == null
+                        ? new CorePublisher(
+                                connection,
+                                events,
+                                settings.getDeliveryGuarantee(),
+                                settings.getConfirmTimeout(),
+                                retryBackoff,
+                                metrics,
+                                threadName)
+                        : jetStreamPublisher(
+                                connection, events, settings, retryBackoff, threadName);
+    }
+
+    private JetStreamPublisher jetStreamPublisher(
+            Connection connection,
+            ConnectionEvents events,
+            NatsSinkSettings settings,
+            Duration retryBackoff,
+            String threadName) {
+        try {
+            return new JetStreamPublisher(
+                    connection,
+                    events,
+                    settings.getDeliveryGuarantee(),
+                    settings.getJetStream(),
+                    retryBackoff,
+                    metrics,
+                    threadName);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(connection);
+            if (e instanceof NatsSinkException) {
+                throw (NatsSinkException) e;
+            }
+            throw new NatsSinkException("Could not set up JetStream publishing: " + e, e);
+        }
+    }
+
+    private static void closeQuietly(Connection connection) {
+        try {
+            connection.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static Connection connect(ConnectionSettings settings, ConnectionEvents events) {

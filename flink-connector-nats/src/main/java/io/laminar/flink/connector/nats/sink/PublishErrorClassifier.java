@@ -1,5 +1,7 @@
 package io.laminar.flink.connector.nats.sink;
 
+import io.nats.client.JetStreamApiException;
+
 import org.apache.flink.annotation.Internal;
 
 import java.util.Arrays;
@@ -92,6 +94,89 @@ final class PublishErrorClassifier {
                             + " permission or route the records elsewhere.");
         }
         return null;
+    }
+
+    /** How a failed JetStream publish is handled. */
+    enum JetStreamOutcome {
+        /** Publish the record again after a back-off. */
+        RETRY,
+        /** Retrying cannot help: fail the job. */
+        FATAL,
+        /**
+         * Nobody answered (503): either no stream captures the subject (fatal) or a stream is
+         * electing a leader (retry). The caller asks the server which one.
+         */
+        NO_RESPONDERS
+    }
+
+    /** JetStream API error codes after which a publish can never succeed. */
+    private static final List<Integer> FATAL_API_CODES =
+            Arrays.asList(
+                    10039, // JetStream not enabled for the account
+                    10054, // message larger than the stream allows
+                    10059, // stream not found
+                    10060); // expected stream does not match
+
+    /** The outcome for {@code error}, the failure of one JetStream publish or its ack. */
+    static JetStreamOutcome classifyJetStream(Throwable error) {
+        Throwable cause = unwrap(error);
+        if (cause instanceof JetStreamApiException) {
+            JetStreamApiException api = (JetStreamApiException) cause;
+            if (FATAL_API_CODES.contains(api.getApiErrorCode())) {
+                return JetStreamOutcome.FATAL;
+            }
+            int code = api.getErrorCode();
+            return code == 429 || code >= 500 ? JetStreamOutcome.RETRY : JetStreamOutcome.FATAL;
+        }
+        if (messageContains(cause, "503") && messageContains(cause, "no responders")) {
+            return JetStreamOutcome.NO_RESPONDERS;
+        }
+        if (cause instanceof IllegalArgumentException) {
+            return JetStreamOutcome.FATAL;
+        }
+        // Ack timeouts, cancelled requests after a disconnect, a closed or full connection.
+        return JetStreamOutcome.RETRY;
+    }
+
+    /** The exception that fails the job for a fatal JetStream publish failure. */
+    static NatsSinkException jetStreamFatal(Throwable error, String subject, String stream) {
+        Throwable cause = unwrap(error);
+        String where =
+                "Cannot publish to subject '"
+                        + subject
+                        + "'"
+                        + (stream == null ? "" : " (expected stream '" + stream + "')");
+        if (cause instanceof JetStreamApiException) {
+            JetStreamApiException api = (JetStreamApiException) cause;
+            return new NatsSinkException(
+                    where
+                            + ": JetStream error "
+                            + api.getErrorCode()
+                            + "/"
+                            + api.getApiErrorCode()
+                            + ": "
+                            + api.getErrorDescription()
+                            + ".",
+                    cause);
+        }
+        NatsSinkException core = fatalOrNull(cause, subject);
+        if (core != null) {
+            return core;
+        }
+        return new NatsSinkException(where + ": " + cause, cause);
+    }
+
+    /** The failure inside the wrappers that CompletableFuture and jnats put around it. */
+    static Throwable unwrap(Throwable error) {
+        Throwable t = error;
+        while ((t instanceof java.util.concurrent.CompletionException
+                        || t instanceof java.util.concurrent.ExecutionException
+                        || (t instanceof RuntimeException
+                                && t.getClass() == RuntimeException.class))
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     private static boolean messageContains(Throwable err, String text) {

@@ -1,0 +1,360 @@
+package io.laminar.flink.connector.nats.sink;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.PublishOptions;
+import io.nats.client.api.PublishAck;
+import io.nats.client.api.StreamInfo;
+import io.nats.client.impl.Headers;
+
+import org.apache.flink.annotation.Internal;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.base.sink.writer.ResultHandler;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * JetStream publishing: every entry of a batch is published with {@code publishAsync}, and the
+ * batch completes when every {@code PublishAck} has arrived. Failed entries are classified once
+ * ({@link PublishErrorClassifier}): retryable ones go back to the writer after a back-off, a fatal
+ * one fails the job naming subject, stream and the server's error. Acknowledgements outstanding per
+ * writer are capped, so a slow server back-pressures the job instead of growing memory.
+ */
+@Internal
+final class JetStreamPublisher implements NatsPublisher {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JetStreamPublisher.class);
+
+    private final ConnectionEvents events;
+    private final DeliveryGuarantee guarantee;
+    private final JetStreamSettings settings;
+    private final long retryBackoffMs;
+    private final NatsSinkMetrics metrics;
+    private final JetStream jetStream;
+    private final JetStreamManagement management;
+    private final Semaphore pendingAcks;
+    private final ScheduledExecutorService resolver;
+    private final PublishOptions expectedStreamOnly;
+
+    private volatile boolean closed;
+
+    JetStreamPublisher(
+            Connection connection,
+            ConnectionEvents events,
+            DeliveryGuarantee guarantee,
+            JetStreamSettings settings,
+            Duration retryBackoff,
+            NatsSinkMetrics metrics,
+            String threadName)
+            throws IOException {
+        this.events = events;
+        this.guarantee = guarantee;
+        this.settings = settings;
+        this.retryBackoffMs = retryBackoff.toMillis();
+        this.metrics = metrics;
+        this.jetStream = connection.jetStream();
+        this.management = connection.jetStreamManagement();
+        this.pendingAcks = new Semaphore(settings.getMaxPendingAcks());
+        ScheduledThreadPoolExecutor executor =
+                new ScheduledThreadPoolExecutor(
+                        1,
+                        r -> {
+                            Thread t = new Thread(r, threadName);
+                            t.setDaemon(true);
+                            return t;
+                        });
+        executor.setRemoveOnCancelPolicy(true);
+        this.resolver = executor;
+        this.expectedStreamOnly =
+                settings.getExpectedStream() == null
+                        ? null
+                        : PublishOptions.builder()
+                                .expectedStream(settings.getExpectedStream())
+                                .build();
+        checkStream();
+    }
+
+    /** Fails fast, at start-up, when the expected stream is missing; explains exactly-once. */
+    private void checkStream() throws IOException {
+        String stream = settings.getExpectedStream();
+        if (stream == null) {
+            return;
+        }
+        StreamInfo info;
+        try {
+            info = management.getStreamInfo(stream);
+        } catch (JetStreamApiException e) {
+            throw new NatsSinkException(
+                    "The expected JetStream stream '"
+                            + stream
+                            + "' is not available: error "
+                            + e.getErrorCode()
+                            + "/"
+                            + e.getApiErrorCode()
+                            + ": "
+                            + e.getErrorDescription()
+                            + ". Create the stream or fix the stream name.");
+        }
+        if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
+            LOG.info(
+                    "Exactly-once into stream '{}': replays are dropped by message id within its"
+                            + " duplicate window of {}. Keep the checkpoint interval plus the"
+                            + " time to recover well below that window.",
+                    stream,
+                    info.getConfiguration().getDuplicateWindow());
+        }
+    }
+
+    @Override
+    public void publish(List<NatsMessage> batch, ResultHandler<NatsMessage> result) {
+        NatsSinkException serverError = events.pollFatalServerError();
+        if (serverError != null) {
+            fail(batch.size(), result, serverError);
+            return;
+        }
+        BatchAcks acks = new BatchAcks(batch, result);
+        int issued = 0;
+        for (NatsMessage message : batch) {
+            if (guarantee == DeliveryGuarantee.EXACTLY_ONCE && message.getMessageId() == null) {
+                acks.fatal(
+                        new NatsSinkException(
+                                "Delivery guarantee exactly-once needs a message id for every"
+                                        + " record, but the record for subject '"
+                                        + message.getSubject()
+                                        + "' has none (set msg_id_field, a msg_id metadata"
+                                        + " column, or NatsMessage.Builder#messageId)."));
+                break;
+            }
+            if (!acquirePermit()) {
+                acks.notPublished(issued);
+                break;
+            }
+            long started = System.nanoTime();
+            CompletableFuture<PublishAck> future;
+            try {
+                future = publishAsync(message);
+            } catch (RuntimeException e) {
+                pendingAcks.release();
+                acks.failed(issued, e);
+                issued++;
+                acks.notPublished(issued);
+                break;
+            }
+            final int index = issued;
+            future.orTimeout(settings.getAckTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .whenComplete(
+                            (ack, error) -> {
+                                pendingAcks.release();
+                                if (error == null) {
+                                    metrics.acked(
+                                            TimeUnit.NANOSECONDS.toMillis(
+                                                    System.nanoTime() - started),
+                                            ack.isDuplicate());
+                                    acks.acked();
+                                } else {
+                                    acks.failed(index, error);
+                                }
+                            });
+            issued++;
+        }
+        if (guarantee == DeliveryGuarantee.NONE && !acks.hasFatal()) {
+            // Acks still count in the metrics and failures are logged, but nothing waits.
+            acks.detach();
+            result.complete();
+        }
+        acks.issued(issued);
+    }
+
+    private boolean acquirePermit() {
+        try {
+            return pendingAcks.tryAcquire(
+                    settings.getAckTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private CompletableFuture<PublishAck> publishAsync(NatsMessage message) {
+        Headers headers = null;
+        if (!message.getHeaders().isEmpty()) {
+            headers = new Headers();
+            for (Map.Entry<String, List<String>> header : message.getHeaders().entrySet()) {
+                headers.add(header.getKey(), header.getValue());
+            }
+        }
+        PublishOptions options = expectedStreamOnly;
+        if (message.getMessageId() != null) {
+            PublishOptions.Builder builder =
+                    PublishOptions.builder().messageId(message.getMessageId());
+            if (settings.getExpectedStream() != null) {
+                builder.expectedStream(settings.getExpectedStream());
+            }
+            options = builder.build();
+        }
+        return jetStream.publishAsync(message.getSubject(), headers, message.getPayload(), options);
+    }
+
+    private void fail(int records, ResultHandler<NatsMessage> result, NatsSinkException e) {
+        metrics.publishError();
+        metrics.recordsFailed(records);
+        result.completeExceptionally(e);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        resolver.shutdownNow();
+    }
+
+    /**
+     * The acknowledgements of one batch. Callbacks arrive on jnats threads; the batch is settled on
+     * the resolver thread, which may ask the server about a failure (a request that must not run on
+     * a jnats thread) and delays retries by the back-off.
+     */
+    private final class BatchAcks {
+        private final List<NatsMessage> batch;
+        private final ResultHandler<NatsMessage> result;
+        private final Throwable[] failures;
+        private int expected = -1;
+        private int done;
+        private int notPublishedFrom = -1;
+        private NatsSinkException fatal;
+        private boolean detached;
+
+        BatchAcks(List<NatsMessage> batch, ResultHandler<NatsMessage> result) {
+            this.batch = batch;
+            this.result = result;
+            this.failures = new Throwable[batch.size()];
+        }
+
+        synchronized void acked() {
+            done++;
+            settleIfDone();
+        }
+
+        synchronized void failed(int index, Throwable error) {
+            failures[index] = error;
+            done++;
+            settleIfDone();
+        }
+
+        synchronized void fatal(NatsSinkException e) {
+            fatal = e;
+        }
+
+        synchronized boolean hasFatal() {
+            return fatal != null;
+        }
+
+        /** Entries from {@code index} on were not handed to jnats. */
+        synchronized void notPublished(int index) {
+            notPublishedFrom = index;
+        }
+
+        synchronized void detach() {
+            detached = true;
+        }
+
+        synchronized void issued(int count) {
+            expected = count;
+            if (count < batch.size() && notPublishedFrom < 0 && fatal == null) {
+                notPublishedFrom = count;
+            }
+            settleIfDone();
+        }
+
+        private void settleIfDone() {
+            if (expected >= 0 && done == expected && !closed) {
+                resolver.execute(this::settle);
+            }
+        }
+
+        private void settle() {
+            NatsSinkException failure = fatal;
+            List<NatsMessage> retry = new ArrayList<>();
+            for (int i = 0; i < failures.length; i++) {
+                boolean unpublished = notPublishedFrom >= 0 && i >= notPublishedFrom;
+                if (failures[i] == null && !unpublished) {
+                    continue;
+                }
+                NatsMessage message = batch.get(i);
+                if (failures[i] != null && failure == null) {
+                    failure = fatalOrNull(message, failures[i]);
+                }
+                retry.add(message);
+            }
+            if (detached) {
+                if (failure != null || !retry.isEmpty()) {
+                    metrics.publishError();
+                    LOG.warn(
+                            "{} records were not acknowledged by JetStream (delivery guarantee"
+                                    + " none: not retried){}",
+                            retry.size(),
+                            failure == null ? "." : ": " + failure.getMessage());
+                }
+                return;
+            }
+            if (failure != null) {
+                fail(batch.size(), result, failure);
+            } else if (retry.isEmpty()) {
+                result.complete();
+            } else {
+                metrics.publishError();
+                metrics.retried(retry.size());
+                LOG.debug(
+                        "Retrying {} JetStream publishes in {} ms.", retry.size(), retryBackoffMs);
+                resolver.schedule(
+                        () -> result.retryForEntries(retry), retryBackoffMs, TimeUnit.MILLISECONDS);
+            }
+        }
+
+        /** The fatal exception for a failed publish, or null when it is worth retrying. */
+        private NatsSinkException fatalOrNull(NatsMessage message, Throwable error) {
+            NatsSinkException serverError = events.pollFatalServerError();
+            if (serverError != null) {
+                return serverError;
+            }
+            switch (PublishErrorClassifier.classifyJetStream(error)) {
+                case FATAL:
+                    return PublishErrorClassifier.jetStreamFatal(
+                            error, message.getSubject(), settings.getExpectedStream());
+                case NO_RESPONDERS:
+                    return noStreamOrNull(message.getSubject());
+                default:
+                    return null;
+            }
+        }
+
+        /** Nobody answered: fatal when no stream captures the subject, else a leader election. */
+        private NatsSinkException noStreamOrNull(String subject) {
+            try {
+                if (management.getStreamNames(subject).isEmpty()) {
+                    return new NatsSinkException(
+                            "Cannot publish to subject '"
+                                    + subject
+                                    + "': no JetStream stream captures it (the server answered"
+                                    + " 503 no responders). Create a stream for the subject or"
+                                    + " publish with JetStream disabled.");
+                }
+            } catch (IOException | JetStreamApiException | RuntimeException e) {
+                LOG.debug("Could not look up the streams for '{}': {}", subject, e.toString());
+            }
+            return null;
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package io.laminar.flink.connector.nats.sink;
+
+import org.apache.flink.annotation.PublicEvolving;
+
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * JetStream publishing: each record is published with {@code publishAsync} and counts as delivered
+ * when the stream's {@code PublishAck} arrives.
+ *
+ * <pre>{@code
+ * JetStreamSettings.builder().expectedStream("ORDERS").ackTimeout(Duration.ofSeconds(10)).build()
+ * }</pre>
+ */
+@PublicEvolving
+public final class JetStreamSettings implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Default time to wait for one publish acknowledgement before retrying the record. */
+    public static final Duration DEFAULT_ACK_TIMEOUT = Duration.ofSeconds(30);
+
+    /** Default cap on acknowledgements outstanding per writer. */
+    public static final int DEFAULT_MAX_PENDING_ACKS = 8192;
+
+    private final String expectedStream;
+    private final Duration ackTimeout;
+    private final int maxPendingAcks;
+
+    private JetStreamSettings(Builder b) {
+        this.expectedStream =
+                b.expectedStream == null || b.expectedStream.isEmpty() ? null : b.expectedStream;
+        this.ackTimeout = b.ackTimeout;
+        this.maxPendingAcks = b.maxPendingAcks;
+        if (ackTimeout == null || ackTimeout.isZero() || ackTimeout.isNegative()) {
+            throw new IllegalArgumentException(
+                    "jetstream ack timeout must be positive, was " + ackTimeout);
+        }
+        if (maxPendingAcks < 1) {
+            throw new IllegalArgumentException(
+                    "jetstream max pending acks must be at least 1, was " + maxPendingAcks);
+        }
+        if (expectedStream != null
+                && (expectedStream.contains(".")
+                        || expectedStream.contains(" ")
+                        || expectedStream.contains("*")
+                        || expectedStream.contains(">"))) {
+            throw new IllegalArgumentException(
+                    "jetstream stream name '"
+                            + expectedStream
+                            + "' is not a valid stream name (no '.', ' ', '*' or '>').");
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** JetStream with every default: no expected stream, 30 s ack timeout. */
+    public static JetStreamSettings defaults() {
+        return builder().build();
+    }
+
+    /** The stream every publish must land in (sent as {@code Nats-Expected-Stream}), or null. */
+    public String getExpectedStream() {
+        return expectedStream;
+    }
+
+    public Duration getAckTimeout() {
+        return ackTimeout;
+    }
+
+    public int getMaxPendingAcks() {
+        return maxPendingAcks;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof JetStreamSettings)) {
+            return false;
+        }
+        JetStreamSettings that = (JetStreamSettings) o;
+        return maxPendingAcks == that.maxPendingAcks
+                && Objects.equals(expectedStream, that.expectedStream)
+                && ackTimeout.equals(that.ackTimeout);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(expectedStream, ackTimeout, maxPendingAcks);
+    }
+
+    @Override
+    public String toString() {
+        return "JetStreamSettings{expectedStream="
+                + expectedStream
+                + ", ackTimeout="
+                + ackTimeout
+                + ", maxPendingAcks="
+                + maxPendingAcks
+                + '}';
+    }
+
+    /** Builds {@link JetStreamSettings}. */
+    @PublicEvolving
+    public static final class Builder {
+        private String expectedStream;
+        private Duration ackTimeout = DEFAULT_ACK_TIMEOUT;
+        private int maxPendingAcks = DEFAULT_MAX_PENDING_ACKS;
+
+        private Builder() {}
+
+        /** Every publish must be stored by this stream, or the job fails. */
+        public Builder expectedStream(String stream) {
+            this.expectedStream = stream;
+            return this;
+        }
+
+        /** How long to wait for one acknowledgement before the record is published again. */
+        public Builder ackTimeout(Duration timeout) {
+            this.ackTimeout = timeout;
+            return this;
+        }
+
+        /** Acknowledgements outstanding per writer before publishing waits (back-pressure). */
+        public Builder maxPendingAcks(int max) {
+            this.maxPendingAcks = max;
+            return this;
+        }
+
+        public JetStreamSettings build() {
+            return new JetStreamSettings(this);
+        }
+    }
+}
