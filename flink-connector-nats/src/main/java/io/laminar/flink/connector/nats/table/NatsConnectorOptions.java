@@ -1,6 +1,7 @@
 package io.laminar.flink.connector.nats.table;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
+import io.laminar.flink.connector.nats.sink.JetStreamSettings;
 import io.laminar.flink.connector.nats.sink.NatsSinkBuilder;
 
 import org.apache.flink.annotation.PublicEvolving;
@@ -192,11 +193,49 @@ public final class NatsConnectorOptions {
                             Description.builder()
                                     .text(
                                             "'at-least-once' (default): checkpoints wait until the"
-                                                    + " server confirmed every record; 'none':"
-                                                    + " no confirmation; 'exactly-once' needs"
-                                                    + " JetStream and a message id, which this"
-                                                    + " version does not offer yet.")
+                                                    + " server confirmed (core) or acknowledged"
+                                                    + " (JetStream) every row; 'none': nothing"
+                                                    + " waits; 'exactly-once': JetStream"
+                                                    + " ('jetstream.enabled') with a message id per"
+                                                    + " row ('msg_id_field' or a 'msg_id' metadata"
+                                                    + " column), replays dropped by the stream's"
+                                                    + " duplicate window.")
                                     .build());
+
+    // ---------------------------------------------------------------- JetStream
+
+    public static final ConfigOption<Boolean> JETSTREAM_ENABLED =
+            ConfigOptions.key("jetstream.enabled")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription(
+                            "Publish to JetStream: each row counts as delivered when the stream"
+                                    + " acknowledged it. Required for 'exactly-once'.");
+
+    public static final ConfigOption<String> JETSTREAM_STREAM =
+            ConfigOptions.key("jetstream.stream")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "The stream every message must land in (checked at start-up and per"
+                                    + " publish with Nats-Expected-Stream); a message stored"
+                                    + " elsewhere fails the job.");
+
+    public static final ConfigOption<Duration> JETSTREAM_ACK_TIMEOUT =
+            ConfigOptions.key("jetstream.ack-timeout")
+                    .durationType()
+                    .defaultValue(JetStreamSettings.DEFAULT_ACK_TIMEOUT)
+                    .withDescription(
+                            "How long to wait for one acknowledgement before the row is"
+                                    + " published again.");
+
+    public static final ConfigOption<Integer> JETSTREAM_MAX_PENDING_ACKS =
+            ConfigOptions.key("jetstream.max-pending-acks")
+                    .intType()
+                    .defaultValue(JetStreamSettings.DEFAULT_MAX_PENDING_ACKS)
+                    .withDescription(
+                            "Acknowledgements outstanding per writer before publishing waits"
+                                    + " (back-pressure).");
 
     public static final ConfigOption<Duration> CONFIRM_TIMEOUT =
             ConfigOptions.key("sink.confirm-timeout")

@@ -1,6 +1,7 @@
 package io.laminar.flink.connector.nats.table;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
+import io.laminar.flink.connector.nats.sink.JetStreamSettings;
 import io.laminar.flink.connector.nats.sink.NatsMessage;
 import io.laminar.flink.connector.nats.sink.NatsSink;
 import io.laminar.flink.connector.nats.sink.NatsSinkBuilder;
@@ -36,6 +37,7 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
     private final ConnectionSettings connection;
     private final DeliveryGuarantee deliveryGuarantee;
     private final Duration confirmTimeout;
+    private final JetStreamSettings jetStream;
     private List<String> metadataKeys = Collections.emptyList();
 
     NatsDynamicTableSink(
@@ -45,7 +47,8 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
             RowRouting routing,
             ConnectionSettings connection,
             DeliveryGuarantee deliveryGuarantee,
-            Duration confirmTimeout) {
+            Duration confirmTimeout,
+            JetStreamSettings jetStream) {
         super(
                 async.maxBatchSize,
                 async.maxInFlightRequests,
@@ -58,6 +61,7 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
         this.connection = connection;
         this.deliveryGuarantee = deliveryGuarantee;
         this.confirmTimeout = confirmTimeout;
+        this.jetStream = jetStream;
     }
 
     @Override
@@ -82,7 +86,8 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
                         .setMessageSerializer(
                                 new RowDataMessageSerializer(payloadSchema, rowRouting.build()))
                         .setDeliveryGuarantee(deliveryGuarantee)
-                        .setConfirmTimeout(confirmTimeout);
+                        .setConfirmTimeout(confirmTimeout)
+                        .setJetStream(jetStream);
         addAsyncOptionsToSinkBuilder(builder);
         return SinkV2Provider.of(builder.build());
     }
@@ -112,7 +117,8 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
                         routing,
                         connection,
                         deliveryGuarantee,
-                        confirmTimeout);
+                        confirmTimeout,
+                        jetStream);
         copy.metadataKeys = new ArrayList<>(metadataKeys);
         return copy;
     }
@@ -136,6 +142,7 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
                 && connection.equals(that.connection)
                 && deliveryGuarantee == that.deliveryGuarantee
                 && confirmTimeout.equals(that.confirmTimeout)
+                && java.util.Objects.equals(jetStream, that.jetStream)
                 && metadataKeys.equals(that.metadataKeys);
     }
 
@@ -154,6 +161,10 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
 
     DeliveryGuarantee deliveryGuarantee() {
         return deliveryGuarantee;
+    }
+
+    JetStreamSettings jetStream() {
+        return jetStream;
     }
 
     /** Flink's async-sink table options ({@code sink.batch.max-size}, ...); null = default. */

@@ -2,6 +2,7 @@ package io.laminar.flink.connector.nats.table;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.connection.EnvironmentReferences;
+import io.laminar.flink.connector.nats.sink.JetStreamSettings;
 import io.laminar.flink.connector.nats.sink.Subjects;
 import io.laminar.flink.connector.nats.table.NatsConnectorOptions.ValueFieldsInclude;
 
@@ -42,6 +43,10 @@ import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.CREDENT
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.DELIVERY_GUARANTEE;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.HEADERS;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.HEADERS_PREFIX;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.JETSTREAM_ACK_TIMEOUT;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.JETSTREAM_ENABLED;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.JETSTREAM_MAX_PENDING_ACKS;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.JETSTREAM_STREAM;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.MSG_ID_FIELD;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.PASSWORD;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.PROPERTIES_PREFIX;
@@ -108,6 +113,10 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
         options.add(VALUE_FIELDS_INCLUDE);
         options.add(DELIVERY_GUARANTEE);
         options.add(CONFIRM_TIMEOUT);
+        options.add(JETSTREAM_ENABLED);
+        options.add(JETSTREAM_STREAM);
+        options.add(JETSTREAM_ACK_TIMEOUT);
+        options.add(JETSTREAM_MAX_PENDING_ACKS);
         return options;
     }
 
@@ -128,13 +137,23 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
         ConnectionSettings connection = connectionSettings(config, options);
         RowRouting routing = routing(config, options, schema);
         DeliveryGuarantee guarantee = get(config, DELIVERY_GUARANTEE);
+        JetStreamSettings jetStream = jetStream(config);
         if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
-            throw new ValidationException(
-                    "Option 'sink.delivery-guarantee' = 'exactly-once' needs JetStream publishing"
-                            + " with a message id per row ('msg_id_field' or a 'msg_id' metadata"
-                            + " column), so that replays are dropped by the stream's duplicate"
-                            + " window; this version of the connector publishes to core NATS"
-                            + " only. Use 'at-least-once' (the default) or 'none'.");
+            List<String> missing = new ArrayList<>();
+            if (jetStream == null) {
+                missing.add("'jetstream.enabled' = 'true'");
+            }
+            if (!routing.hasMessageId() && !hasMetadataColumn(schema, "msg_id")) {
+                missing.add("a message id per row ('msg_id_field' or a 'msg_id' metadata column)");
+            }
+            if (!missing.isEmpty()) {
+                throw new ValidationException(
+                        "Option 'sink.delivery-guarantee' = 'exactly-once' needs JetStream"
+                                + " publishing with a message id per row, so that replays are"
+                                + " dropped by the stream's duplicate window. Missing: "
+                                + String.join(" and ", missing)
+                                + ".");
+            }
         }
         return new NatsDynamicTableSink(
                 asyncOptions(helper),
@@ -143,7 +162,33 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
                 routing,
                 connection,
                 guarantee,
-                get(config, CONFIRM_TIMEOUT));
+                get(config, CONFIRM_TIMEOUT),
+                jetStream);
+    }
+
+    private static JetStreamSettings jetStream(Configuration config) {
+        if (!get(config, JETSTREAM_ENABLED)) {
+            for (ConfigOption<?> option :
+                    Arrays.asList(
+                            JETSTREAM_STREAM, JETSTREAM_ACK_TIMEOUT, JETSTREAM_MAX_PENDING_ACKS)) {
+                if (config.contains(option)) {
+                    throw new ValidationException(
+                            "Option '"
+                                    + option.key()
+                                    + "' only applies with 'jetstream.enabled' = 'true'.");
+                }
+            }
+            return null;
+        }
+        try {
+            return JetStreamSettings.builder()
+                    .expectedStream(config.get(JETSTREAM_STREAM))
+                    .ackTimeout(get(config, JETSTREAM_ACK_TIMEOUT))
+                    .maxPendingAcks(get(config, JETSTREAM_MAX_PENDING_ACKS))
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new ValidationException("Invalid JetStream option: " + e.getMessage(), e);
+        }
     }
 
     private static Set<String> namedConnectionKeys() {

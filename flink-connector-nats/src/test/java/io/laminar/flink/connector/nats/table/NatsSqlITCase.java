@@ -2,10 +2,12 @@ package io.laminar.flink.connector.nats.table;
 
 import io.laminar.flink.connector.nats.testutils.MessageCollector;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
+import io.laminar.flink.connector.nats.testutils.StreamCapture;
 
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
+import io.nats.client.api.MessageInfo;
 
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.TableResult;
@@ -369,6 +371,56 @@ class NatsSqlITCase {
                                 assertThat(ExceptionUtils.stringifyException(e))
                                         .contains("Option 'password'")
                                         .contains("NATS_NOT_SET_ANYWHERE"));
+    }
+
+    @Test
+    void jetstream_exactly_once_drops_a_replayed_insert_by_message_id() throws Exception {
+        StreamCapture.createMemoryStream(client, "ORDERS_JS", "orders.js");
+        try {
+            tEnv.executeSql(
+                    "CREATE TABLE js_orders (order_id INT, order_data STRING, msg_id STRING) WITH ("
+                            + " 'connector' = 'nats_sink', 'servers' = '"
+                            + NATS.url()
+                            + "', 'subject' = 'orders.js', 'msg_id_field' = 'msg_id',"
+                            + " 'value.fields-include' = 'EXCEPT_ROUTING',"
+                            + " 'jetstream.enabled' = 'true', 'jetstream.stream' = 'ORDERS_JS',"
+                            + " 'sink.delivery-guarantee' = 'exactly-once', 'format' = 'json')");
+            String insert =
+                    "INSERT INTO js_orders SELECT order_id, order_data,"
+                            + " 'order-' || CAST(order_id AS STRING) FROM processed_orders";
+            run(insert);
+            run(insert); // the same rows again, as a replay would send them
+
+            List<MessageInfo> stored = StreamCapture.readAll(client, "ORDERS_JS");
+            assertThat(stored).hasSize(3);
+            assertThat(stored)
+                    .extracting(m -> new String(m.getData(), StandardCharsets.UTF_8))
+                    .containsExactly(
+                            "{\"order_id\":1,\"order_data\":\"widget\"}",
+                            "{\"order_id\":2,\"order_data\":\"gadget\"}",
+                            "{\"order_id\":3,\"order_data\":\"doohickey\"}");
+            assertThat(stored)
+                    .extracting(m -> m.getHeaders().getFirst("Nats-Msg-Id"))
+                    .containsExactly("order-1", "order-2", "order-3");
+        } finally {
+            StreamCapture.deleteStream(client, "ORDERS_JS");
+        }
+    }
+
+    @Test
+    void exactly_once_without_a_message_id_is_rejected_at_planning() {
+        tEnv.executeSql(
+                "CREATE TABLE js_no_id (order_id INT) WITH ('connector' = 'nats_sink',"
+                        + " 'servers' = '"
+                        + NATS.url()
+                        + "', 'subject' = 'x', 'jetstream.enabled' = 'true',"
+                        + " 'sink.delivery-guarantee' = 'exactly-once', 'format' = 'json')");
+        assertThatThrownBy(() -> tEnv.executeSql("INSERT INTO js_no_id VALUES (1)"))
+                .satisfies(
+                        e ->
+                                assertThat(ExceptionUtils.stringifyException(e))
+                                        .contains("exactly-once")
+                                        .contains("msg_id_field"));
     }
 
     @Test
