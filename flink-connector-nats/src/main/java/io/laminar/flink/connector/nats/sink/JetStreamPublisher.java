@@ -110,13 +110,42 @@ final class JetStreamPublisher implements NatsPublisher {
                             + ". Create the stream or fix the stream name.");
         }
         if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
-            LOG.info(
-                    "Exactly-once into stream '{}': replays are dropped by message id within its"
-                            + " duplicate window of {}. Keep the checkpoint interval plus the"
-                            + " time to recover well below that window.",
-                    stream,
-                    info.getConfiguration().getDuplicateWindow());
+            Duration window = info.getConfiguration().getDuplicateWindow();
+            String warning =
+                    duplicateWindowWarning(stream, window, settings.getCheckpointInterval());
+            if (warning != null) {
+                LOG.warn(warning);
+            } else {
+                LOG.info(
+                        "Exactly-once into stream '{}': replays are dropped by message id within"
+                                + " its duplicate window of {}.",
+                        stream,
+                        window);
+            }
         }
+    }
+
+    /**
+     * The warning for a duplicate window shorter than the checkpoint interval, or null: a replay
+     * after a failure resends records up to one interval old, and the stream only recognises ids it
+     * saw within its window.
+     */
+    static String duplicateWindowWarning(
+            String stream, Duration window, Duration checkpointInterval) {
+        if (window == null
+                || checkpointInterval == null
+                || window.compareTo(checkpointInterval) >= 0) {
+            return null;
+        }
+        return "Stream '"
+                + stream
+                + "' keeps message ids for "
+                + window
+                + ", less than the checkpoint interval of "
+                + checkpointInterval
+                + ": after a failure, replayed records older than the window are stored again."
+                + " Raise the stream's duplicate_window (e.g. to several checkpoint intervals"
+                + " plus the time to recover) or checkpoint more often.";
     }
 
     @Override

@@ -28,12 +28,14 @@ public final class JetStreamSettings implements Serializable {
     private final String expectedStream;
     private final Duration ackTimeout;
     private final int maxPendingAcks;
+    private final Duration checkpointInterval;
 
     private JetStreamSettings(Builder b) {
         this.expectedStream =
                 b.expectedStream == null || b.expectedStream.isEmpty() ? null : b.expectedStream;
         this.ackTimeout = b.ackTimeout;
         this.maxPendingAcks = b.maxPendingAcks;
+        this.checkpointInterval = b.checkpointInterval;
         if (ackTimeout == null || ackTimeout.isZero() || ackTimeout.isNegative()) {
             throw new IllegalArgumentException(
                     "jetstream ack timeout must be positive, was " + ackTimeout);
@@ -76,6 +78,11 @@ public final class JetStreamSettings implements Serializable {
         return maxPendingAcks;
     }
 
+    /** The job's checkpoint interval, if known: only used to warn about a short dedup window. */
+    public Duration getCheckpointInterval() {
+        return checkpointInterval;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof JetStreamSettings)) {
@@ -109,8 +116,19 @@ public final class JetStreamSettings implements Serializable {
         private String expectedStream;
         private Duration ackTimeout = DEFAULT_ACK_TIMEOUT;
         private int maxPendingAcks = DEFAULT_MAX_PENDING_ACKS;
+        private Duration checkpointInterval;
 
         private Builder() {}
+
+        /**
+         * The job's checkpoint interval. With exactly-once, start-up warns when the expected
+         * stream's duplicate window is shorter than this (replays older than the window are not
+         * recognised as duplicates).
+         */
+        public Builder checkpointInterval(Duration interval) {
+            this.checkpointInterval = interval;
+            return this;
+        }
 
         /** Every publish must be stored by this stream, or the job fails. */
         public Builder expectedStream(String stream) {

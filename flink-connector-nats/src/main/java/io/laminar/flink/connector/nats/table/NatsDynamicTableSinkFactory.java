@@ -23,6 +23,7 @@ import org.apache.flink.table.factories.FactoryUtil;
 import org.apache.flink.table.types.logical.LogicalType;
 import org.apache.flink.table.types.logical.LogicalTypeFamily;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -137,7 +138,7 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
         ConnectionSettings connection = connectionSettings(config, options);
         RowRouting routing = routing(config, options, schema);
         DeliveryGuarantee guarantee = get(config, DELIVERY_GUARANTEE);
-        JetStreamSettings jetStream = jetStream(config);
+        JetStreamSettings jetStream = jetStream(config, context.getConfiguration());
         if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
             List<String> missing = new ArrayList<>();
             if (jetStream == null) {
@@ -166,7 +167,13 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
                 jetStream);
     }
 
-    private static JetStreamSettings jetStream(Configuration config) {
+    private static final ConfigOption<Duration> CHECKPOINTING_INTERVAL =
+            org.apache.flink.configuration.ConfigOptions.key("execution.checkpointing.interval")
+                    .durationType()
+                    .noDefaultValue();
+
+    private static JetStreamSettings jetStream(
+            Configuration config, org.apache.flink.configuration.ReadableConfig flinkConfig) {
         if (!get(config, JETSTREAM_ENABLED)) {
             for (ConfigOption<?> option :
                     Arrays.asList(
@@ -185,6 +192,8 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
                     .expectedStream(config.get(JETSTREAM_STREAM))
                     .ackTimeout(get(config, JETSTREAM_ACK_TIMEOUT))
                     .maxPendingAcks(get(config, JETSTREAM_MAX_PENDING_ACKS))
+                    .checkpointInterval(
+                            flinkConfig.getOptional(CHECKPOINTING_INTERVAL).orElse(null))
                     .build();
         } catch (IllegalArgumentException e) {
             throw new ValidationException("Invalid JetStream option: " + e.getMessage(), e);
