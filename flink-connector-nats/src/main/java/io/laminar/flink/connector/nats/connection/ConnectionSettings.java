@@ -184,6 +184,16 @@ public final class ConnectionSettings implements Serializable {
                 .collect(Collectors.joining(", ", "[", "]"));
     }
 
+    /**
+     * jnats reads property keys with or without its "io.nats.client." prefix. The prefix is built
+     * at run time and stripped here, because the shaded SQL jar relocates the package name inside
+     * string constants too, and a long key would then match nothing.
+     */
+    private static String shortPropertyKey(String key) {
+        String prefix = String.join(".", "io", "nats", "client") + ".";
+        return key.startsWith(prefix) ? key.substring(prefix.length()) : key;
+    }
+
     /** Whether any value holds a {@code ${NAME}} reference still to be resolved. */
     public boolean hasEnvironmentReferences() {
         if (servers.stream().anyMatch(EnvironmentReferences::contains)) {
@@ -197,6 +207,23 @@ public final class ConnectionSettings implements Serializable {
         return properties.values().stream().anyMatch(EnvironmentReferences::contains);
     }
 
+    /** Whether any value contains "${": a reference, or an escaped "$${" to unescape. */
+    private boolean mayHoldReferences() {
+        if (servers.stream().anyMatch(ConnectionSettings::hasDollarBrace)) {
+            return true;
+        }
+        for (String v : new String[] {username, password, token, credentialsFile, connectionName}) {
+            if (hasDollarBrace(v)) {
+                return true;
+            }
+        }
+        return properties.values().stream().anyMatch(ConnectionSettings::hasDollarBrace);
+    }
+
+    private static boolean hasDollarBrace(String value) {
+        return value != null && value.contains("${");
+    }
+
     /**
      * These settings with every {@code ${NAME}} reference replaced from this process's environment,
      * validated again. Called where the connection is made (the TaskManager).
@@ -204,7 +231,7 @@ public final class ConnectionSettings implements Serializable {
      * @throws IllegalArgumentException naming the option and variable when one is not set
      */
     public ConnectionSettings resolveEnvironmentReferences() {
-        if (!hasEnvironmentReferences()) {
+        if (!mayHoldReferences()) {
             return this;
         }
         Builder b = builder();
@@ -249,9 +276,15 @@ public final class ConnectionSettings implements Serializable {
         }
         for (String part : v.split(",")) {
             String p = part.trim();
-            if (p.length() >= 2 && p.startsWith("\"") && p.endsWith("\"")) {
+            // Double quotes from JSON; single quotes from a YAML list flattened by Flink.
+            if (p.length() >= 2
+                    && ((p.startsWith("\"") && p.endsWith("\""))
+                            || (p.startsWith("'") && p.endsWith("'")))) {
                 p = p.substring(1, p.length() - 1).trim();
-            } else if (p.startsWith("\"") || p.endsWith("\"")) {
+            } else if (p.startsWith("\"")
+                    || p.endsWith("\"")
+                    || p.startsWith("'")
+                    || p.endsWith("'")) {
                 throw new IllegalArgumentException(
                         "servers: '" + redactUrl(p) + "' has an unbalanced quote.");
             }
@@ -273,7 +306,7 @@ public final class ConnectionSettings implements Serializable {
                     "Resolve the ${NAME} references before connecting (resolveEnvironmentReferences).");
         }
         Properties props = new Properties();
-        props.putAll(properties);
+        properties.forEach((k, v) -> props.put(shortPropertyKey(k), v));
         Options.Builder builder =
                 new Options.Builder(props)
                         .servers(servers.toArray(new String[0]))

@@ -1,10 +1,13 @@
 package io.laminar.flink.connector.nats.table;
 
 import org.apache.flink.annotation.Internal;
+import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.table.api.ValidationException;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -28,7 +31,13 @@ final class NamedConnections {
     static Map<String, String> merge(
             Map<String, String> tableOptions,
             ReadableConfig flinkConfiguration,
-            Set<String> allowedKeys) {
+            List<ConfigOption<?>> connectionOptions,
+            String passThroughPrefix) {
+        Set<String> allowedKeys = new TreeSet<>();
+        for (ConfigOption<?> option : connectionOptions) {
+            allowedKeys.addAll(keysOf(option));
+        }
+        allowedKeys.add(passThroughPrefix);
         String name = tableOptions.get(NatsConnectorOptions.CONNECTION.key());
         if (name == null) {
             return tableOptions;
@@ -66,8 +75,22 @@ final class NamedConnections {
                             + (defined.isEmpty() ? "none" : defined)
                             + ".");
         }
+        // A table option overrides the profile under any of its spellings (key or alias).
+        for (ConfigOption<?> option : connectionOptions) {
+            List<String> keys = keysOf(option);
+            if (keys.stream().anyMatch(tableOptions::containsKey)) {
+                keys.forEach(merged::remove);
+            }
+        }
         merged.putAll(tableOptions);
         return merged;
+    }
+
+    private static List<String> keysOf(ConfigOption<?> option) {
+        List<String> keys = new ArrayList<>();
+        keys.add(option.key());
+        option.fallbackKeys().forEach(k -> keys.add(k.getKey()));
+        return keys;
     }
 
     private static boolean isAllowed(String option, Set<String> allowedKeys) {

@@ -33,7 +33,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.CONFIRM_TIMEOUT;
@@ -131,7 +130,8 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
                 NamedConnections.merge(
                         context.getCatalogTable().getOptions(),
                         context.getConfiguration(),
-                        namedConnectionKeys());
+                        CONNECTION_OPTIONS,
+                        PROPERTIES_PREFIX);
         Configuration config = Configuration.fromMap(options);
         ResolvedSchema schema = context.getCatalogTable().getResolvedSchema();
 
@@ -198,16 +198,6 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
         } catch (IllegalArgumentException e) {
             throw new ValidationException("Invalid JetStream option: " + e.getMessage(), e);
         }
-    }
-
-    private static Set<String> namedConnectionKeys() {
-        Set<String> keys = new TreeSet<>();
-        for (ConfigOption<?> option : CONNECTION_OPTIONS) {
-            keys.add(option.key());
-            option.fallbackKeys().forEach(k -> keys.add(k.getKey()));
-        }
-        keys.add(PROPERTIES_PREFIX);
-        return keys;
     }
 
     private static NatsDynamicTableSink.AsyncSinkOptions asyncOptions(
@@ -328,7 +318,8 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
         for (Column column : schema.getColumns()) {
             if (column instanceof Column.MetadataColumn) {
                 Column.MetadataColumn m = (Column.MetadataColumn) column;
-                if (key.equals(m.getMetadataKey().orElse(m.getName()))) {
+                // A VIRTUAL metadata column is never written to a sink.
+                if (!m.isVirtual() && key.equals(m.getMetadataKey().orElse(m.getName()))) {
                     return true;
                 }
             }
