@@ -71,7 +71,8 @@ public final class NatsSinkBenchmark {
                     "limit-js",
                     "nats-sink-js",
                     "flink-discard",
-                    "sql-raw");
+                    "sql-raw",
+                    "sql-blackhole");
 
     /** First record produced in the current run (nanoTime), shared with the job's tasks. */
     static final AtomicLong FIRST_RECORD = new AtomicLong();
@@ -191,7 +192,9 @@ public final class NatsSinkBenchmark {
             case "flink-discard":
                 return discard();
             case "sql-raw":
-                return core(this::sqlInsert);
+                return core(() -> sqlInsert(false));
+            case "sql-blackhole":
+                return sqlBlackhole();
             default:
                 throw new IllegalArgumentException(
                         "Unknown case '" + name + "'; cases: " + ALL_CASES);
@@ -329,7 +332,14 @@ public final class NatsSinkBenchmark {
         return new Run(FIRST_RECORD.get(), DISCARD_DONE.get(), DISCARDED.get());
     }
 
-    private void sqlInsert() throws Exception {
+    /** The SQL pipeline of {@code sql-raw} into Flink's blackhole sink: the SQL ceiling. */
+    private Run sqlBlackhole() throws Exception {
+        FIRST_RECORD.set(0);
+        sqlInsert(true);
+        return new Run(FIRST_RECORD.get(), System.nanoTime(), options.records);
+    }
+
+    private void sqlInsert(boolean blackhole) throws Exception {
         StreamExecutionEnvironment env = environment();
         StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
         tEnv.executeSql(
@@ -345,12 +355,15 @@ public final class NatsSinkBenchmark {
                         + options.records
                         + "')");
         tEnv.executeSql(
-                "CREATE TEMPORARY TABLE nats_out (payload BYTES) WITH ("
-                        + " 'connector' = 'nats_sink', 'servers' = '"
-                        + server.url()
-                        + "', 'subject' = '"
-                        + CORE_SUBJECT
-                        + "', 'format' = 'raw')");
+                blackhole
+                        ? "CREATE TEMPORARY TABLE nats_out (payload BYTES) WITH ("
+                                + " 'connector' = 'blackhole')"
+                        : "CREATE TEMPORARY TABLE nats_out (payload BYTES) WITH ("
+                                + " 'connector' = 'nats_sink', 'servers' = '"
+                                + server.url()
+                                + "', 'subject' = '"
+                                + CORE_SUBJECT
+                                + "', 'format' = 'raw')");
         tEnv.executeSql(
                         "INSERT INTO nats_out SELECT mark_first(id, "
                                 + options.payloadBytes
@@ -485,6 +498,8 @@ public final class NatsSinkBenchmark {
             case "nats-sink-js":
                 return "limit-js";
             case "sql-raw":
+                return "nats-sink-core";
+            case "sql-blackhole":
                 return "nats-sink-core";
             case "flink-discard":
                 return "limit-core";
