@@ -62,6 +62,8 @@ public final class ConnectionSettings implements Serializable {
     private final String password;
     private final String token;
     private final String credentialsFile;
+    private final String nkeySeedFile;
+    private final TlsSettings tls;
     private final String connectionName;
     private final Duration connectionTimeout;
     private final Duration reconnectWait;
@@ -75,6 +77,8 @@ public final class ConnectionSettings implements Serializable {
         this.password = emptyToNull(b.password);
         this.token = emptyToNull(b.token);
         this.credentialsFile = emptyToNull(b.credentialsFile);
+        this.nkeySeedFile = emptyToNull(b.nkeySeedFile);
+        this.tls = b.tls;
         this.connectionName = emptyToNull(b.connectionName);
         this.connectionTimeout = b.connectionTimeout;
         this.reconnectWait = b.reconnectWait;
@@ -108,11 +112,12 @@ public final class ConnectionSettings implements Serializable {
         int methods =
                 (username != null ? 1 : 0)
                         + (token != null ? 1 : 0)
-                        + (credentialsFile != null ? 1 : 0);
+                        + (credentialsFile != null ? 1 : 0)
+                        + (nkeySeedFile != null ? 1 : 0);
         if (methods > 1) {
             throw new IllegalArgumentException(
-                    "Only one authentication method may be set: username/password, token or"
-                            + " credentials_file.");
+                    "Only one authentication method may be set: username/password, token,"
+                            + " credentials_file or nkey_seed_file.");
         }
         requirePositive("connection timeout", connectionTimeout);
         requireNotNegative("reconnect wait", reconnectWait);
@@ -199,10 +204,13 @@ public final class ConnectionSettings implements Serializable {
         if (servers.stream().anyMatch(EnvironmentReferences::contains)) {
             return true;
         }
-        for (String v : new String[] {username, password, token, credentialsFile, connectionName}) {
+        for (String v : secretAndPlainValues()) {
             if (EnvironmentReferences.contains(v)) {
                 return true;
             }
+        }
+        if (tls != null && tls.hasEnvironmentReferences()) {
+            return true;
         }
         return properties.values().stream().anyMatch(EnvironmentReferences::contains);
     }
@@ -212,12 +220,21 @@ public final class ConnectionSettings implements Serializable {
         if (servers.stream().anyMatch(ConnectionSettings::hasDollarBrace)) {
             return true;
         }
-        for (String v : new String[] {username, password, token, credentialsFile, connectionName}) {
+        for (String v : secretAndPlainValues()) {
             if (hasDollarBrace(v)) {
                 return true;
             }
         }
+        if (tls != null && tls.mayHoldReferences()) {
+            return true;
+        }
         return properties.values().stream().anyMatch(ConnectionSettings::hasDollarBrace);
+    }
+
+    private String[] secretAndPlainValues() {
+        return new String[] {
+            username, password, token, credentialsFile, nkeySeedFile, connectionName
+        };
     }
 
     private static boolean hasDollarBrace(String value) {
@@ -245,6 +262,8 @@ public final class ConnectionSettings implements Serializable {
                         EnvironmentReferences.resolve(password, "password"))
                 .token(EnvironmentReferences.resolve(token, "token"))
                 .credentialsFile(EnvironmentReferences.resolve(credentialsFile, "credentials_file"))
+                .nkeySeedFile(EnvironmentReferences.resolve(nkeySeedFile, "nkey_seed_file"))
+                .tls(tls == null ? null : tls.resolve(EnvironmentReferences::resolve))
                 .connectionName(EnvironmentReferences.resolve(connectionName, "connection_name"))
                 .connectionTimeout(connectionTimeout)
                 .reconnectWait(reconnectWait)
@@ -336,6 +355,21 @@ public final class ConnectionSettings implements Serializable {
             }
             builder.authHandler(io.nats.client.Nats.credentials(credentialsFile));
         }
+        if (nkeySeedFile != null) {
+            if (!Files.isReadable(Paths.get(nkeySeedFile))) {
+                throw new IllegalArgumentException(
+                        "nkey_seed_file: cannot read '"
+                                + nkeySeedFile
+                                + "' on this machine; it must exist and be readable on every"
+                                + " TaskManager.");
+            }
+            // No JWT: the server knows the user by its public NKey (challenge only).
+            builder.authHandler(io.nats.client.Nats.credentials(null, nkeySeedFile));
+        }
+        if (tls != null) {
+            // With a context, jnats upgrades to TLS whatever the URL's scheme.
+            builder.sslContext(tls.createSslContext());
+        }
         return builder;
     }
 
@@ -353,6 +387,37 @@ public final class ConnectionSettings implements Serializable {
 
     public String getCredentialsFile() {
         return credentialsFile;
+    }
+
+    /** The NKey seed file for NKey (challenge) authentication, or null. */
+    public String getNKeySeedFile() {
+        return nkeySeedFile;
+    }
+
+    /** The TLS settings, or null (TLS then only with {@code tls://} URLs, JVM defaults). */
+    public TlsSettings getTls() {
+        return tls;
+    }
+
+    /**
+     * The options a user should check when the server refuses authentication, e.g. {@code
+     * 'username'/'password' (setUserInfo)}; for error messages.
+     */
+    public String authenticationOptions() {
+        if (username != null) {
+            return "'username'/'password' (setUserInfo)";
+        }
+        if (token != null) {
+            return "'token' (setToken)";
+        }
+        if (credentialsFile != null) {
+            return "'credentials_file' (setCredentialsFile)";
+        }
+        if (nkeySeedFile != null) {
+            return "'nkey_seed_file' (setNKeySeedFile)";
+        }
+        return "none is set, but the server requires authentication: set 'username'/'password',"
+                + " 'token', 'credentials_file' or 'nkey_seed_file'";
     }
 
     public boolean hasPassword() {
@@ -403,6 +468,8 @@ public final class ConnectionSettings implements Serializable {
                 && Objects.equals(password, that.password)
                 && Objects.equals(token, that.token)
                 && Objects.equals(credentialsFile, that.credentialsFile)
+                && Objects.equals(nkeySeedFile, that.nkeySeedFile)
+                && Objects.equals(tls, that.tls)
                 && Objects.equals(connectionName, that.connectionName)
                 && connectionTimeout.equals(that.connectionTimeout)
                 && reconnectWait.equals(that.reconnectWait)
@@ -426,6 +493,10 @@ public final class ConnectionSettings implements Serializable {
                 + (token == null ? null : MASK)
                 + ", credentialsFile="
                 + credentialsFile
+                + ", nkeySeedFile="
+                + nkeySeedFile
+                + ", tls="
+                + tls
                 + ", connectionName="
                 + connectionName
                 + ", connectionTimeout="
@@ -477,6 +548,8 @@ public final class ConnectionSettings implements Serializable {
         private String password;
         private String token;
         private String credentialsFile;
+        private String nkeySeedFile;
+        private TlsSettings tls;
         private String connectionName;
         private Duration connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
         private Duration reconnectWait = DEFAULT_RECONNECT_WAIT;
@@ -525,6 +598,25 @@ public final class ConnectionSettings implements Serializable {
         /** A {@code .creds} file (JWT and NKey seed) for decentralized authentication. */
         public Builder credentialsFile(String path) {
             this.credentialsFile = path;
+            return this;
+        }
+
+        /**
+         * A file holding an NKey seed ({@code SU...}) for NKey authentication: the server's {@code
+         * authorization} lists the user's public key, and the client signs the server's challenge.
+         */
+        public Builder nkeySeedFile(String path) {
+            this.nkeySeedFile = path;
+            return this;
+        }
+
+        /**
+         * TLS: trust store or CA file, and for mutual TLS a key store or client certificate and
+         * key. Set, TLS is used whatever the URL scheme; null (default) uses TLS only for {@code
+         * tls://} URLs, with the JVM's default trust store.
+         */
+        public Builder tls(TlsSettings tls) {
+            this.tls = tls;
             return this;
         }
 

@@ -11,6 +11,7 @@ import org.apache.flink.annotation.Internal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -26,6 +27,7 @@ final class ConnectionEvents implements ConnectionListener, ErrorListener {
 
     private final NatsSinkMetrics metrics;
     private final Queue<String> fatalServerErrors = new ConcurrentLinkedQueue<>();
+    private volatile Exception lastException;
 
     ConnectionEvents(NatsSinkMetrics metrics) {
         this.metrics = metrics;
@@ -62,7 +64,21 @@ final class ConnectionEvents implements ConnectionListener, ErrorListener {
 
     @Override
     public void exceptionOccurred(Connection conn, Exception exp) {
+        lastException = exp;
         LOG.debug("NATS connection exception: {}", NatsSinkWriter.redact(exp.toString()));
+    }
+
+    /**
+     * The last exception jnats reported, waiting up to {@code wait} for one: jnats reports them on
+     * its callback thread, so the one that explains a failed connect may arrive just after {@code
+     * Nats.connect} has thrown. Null when none arrived.
+     */
+    Exception awaitLastException(Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (lastException == null && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        return lastException;
     }
 
     /** A fatal server error reported since the last call, as the exception to fail with. */

@@ -1,6 +1,7 @@
 package io.laminar.flink.connector.nats.sink;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
+import io.laminar.flink.connector.nats.connection.TlsSettings;
 
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.serialization.SerializationSchema;
@@ -93,6 +94,33 @@ public class NatsSinkBuilder<IN>
     /** A {@code .creds} file (JWT and NKey seed). */
     public NatsSinkBuilder<IN> setCredentialsFile(String path) {
         connection.credentialsFile(path);
+        connectionOptionsSet = true;
+        return this;
+    }
+
+    /**
+     * NKey authentication: a file holding the user's NKey seed ({@code SU...}); the server lists
+     * the matching public key ({@code U...}) in its {@code authorization} block.
+     */
+    public NatsSinkBuilder<IN> setNKeySeedFile(String path) {
+        connection.nkeySeedFile(path);
+        connectionOptionsSet = true;
+        return this;
+    }
+
+    /**
+     * TLS or mutual TLS: whom to trust and, for mutual TLS, the client certificate.
+     *
+     * <pre>{@code
+     * builder.setServers("tls://nats.example.com:4222")
+     *        .setTls(TlsSettings.builder()
+     *                .caCertFile("/etc/nats/ca.pem")
+     *                .clientCertificate("/etc/nats/client.pem", "/etc/nats/client-key.pem")
+     *                .build());
+     * }</pre>
+     */
+    public NatsSinkBuilder<IN> setTls(TlsSettings tls) {
+        connection.tls(tls);
         connectionOptionsSet = true;
         return this;
     }

@@ -4,6 +4,7 @@ import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 
 import io.nats.client.Connection;
 import io.nats.client.Nats;
+import io.nats.client.Options;
 
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
@@ -112,22 +113,28 @@ class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
     }
 
     private static Connection connect(ConnectionSettings settings, ConnectionEvents events) {
+        Options options;
         try {
-            Connection connection = Nats.connect(settings.toOptionsBuilder(events, events).build());
+            options = settings.toOptionsBuilder(events, events).build();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new NatsSinkException(
+                    "Invalid NATS connection settings: " + redact(String.valueOf(e.getMessage())),
+                    e);
+        }
+        try {
+            Connection connection = Nats.connect(options);
             LOG.info(
                     "Connected to NATS server {} (servers {}).",
                     ConnectionSettings.redactUrl(connection.getConnectedUrl()),
                     settings.redactedServers());
             return connection;
         } catch (IOException e) {
-            throw new NatsSinkException(
-                    "Could not connect to NATS servers "
-                            + settings.redactedServers()
-                            + " within the connection timeout of "
-                            + settings.getConnectionTimeout()
-                            + ": "
-                            + redact(String.valueOf(e.getMessage()))
-                            + ". Check 'servers' and the credentials.");
+            try {
+                throw ConnectFailure.explain(settings, e, events);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                throw new NatsSinkException("Interrupted while connecting to NATS.", interrupted);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new NatsSinkException("Interrupted while connecting to NATS.", e);

@@ -74,6 +74,95 @@ public final class NatsConnectorOptions {
                             "Path of a NATS credentials file (.creds: user JWT and NKey seed),"
                                     + " readable on every TaskManager.");
 
+    public static final ConfigOption<String> NKEY_SEED_FILE =
+            ConfigOptions.key("nkey_seed_file")
+                    .stringType()
+                    .noDefaultValue()
+                    .withFallbackKeys("nkey-seed-file")
+                    .withDescription(
+                            "Path of a file holding an NKey seed (SU...) for NKey authentication,"
+                                    + " readable on every TaskManager; the server lists the"
+                                    + " matching public key.");
+
+    // ---------------------------------------------------------------- TLS
+
+    public static final ConfigOption<Boolean> TLS_REQUIRED =
+            ConfigOptions.key("tls.required")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription(
+                            "Use TLS even with nats:// URLs. TLS is also used with tls:// URLs and"
+                                    + " whenever another 'tls.*' option is set; without a trust"
+                                    + " store or CA file the JVM's default trust store is used.");
+
+    public static final ConfigOption<String> TLS_TRUST_STORE_PATH =
+            ConfigOptions.key("tls.trust-store.path")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Trust store (PKCS12 or JKS) with the CA certificates that signed the"
+                                    + " servers' certificates, readable on every TaskManager.");
+
+    public static final ConfigOption<String> TLS_TRUST_STORE_PASSWORD =
+            ConfigOptions.key("tls.trust-store.password")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Password of the trust store (prefer a '${NAME}' reference).");
+
+    public static final ConfigOption<String> TLS_TRUST_STORE_TYPE =
+            ConfigOptions.key("tls.trust-store.type")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Type of the trust store: PKCS12 or JKS (default: JKS for a .jks"
+                                    + " file, else PKCS12).");
+
+    public static final ConfigOption<String> TLS_KEY_STORE_PATH =
+            ConfigOptions.key("tls.key-store.path")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Key store (PKCS12 or JKS) with the client certificate and private key"
+                                    + " for mutual TLS; the key's password is the store's.");
+
+    public static final ConfigOption<String> TLS_KEY_STORE_PASSWORD =
+            ConfigOptions.key("tls.key-store.password")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Password of the key store (prefer a '${NAME}' reference).");
+
+    public static final ConfigOption<String> TLS_KEY_STORE_TYPE =
+            ConfigOptions.key("tls.key-store.type")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Type of the key store: PKCS12 or JKS (default: JKS for a .jks file,"
+                                    + " else PKCS12).");
+
+    public static final ConfigOption<String> TLS_CA_CERT_FILE =
+            ConfigOptions.key("tls.ca-cert-file")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "PEM file with the CA certificates to trust (instead of a trust"
+                                    + " store).");
+
+    public static final ConfigOption<String> TLS_CERT_FILE =
+            ConfigOptions.key("tls.cert-file")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "PEM file with the client certificate (chain) for mutual TLS; needs"
+                                    + " 'tls.key-file'.");
+
+    public static final ConfigOption<String> TLS_KEY_FILE =
+            ConfigOptions.key("tls.key-file")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "PEM file with the client's unencrypted private key (PKCS#8 'BEGIN"
+                                    + " PRIVATE KEY' or PKCS#1 'BEGIN RSA PRIVATE KEY').");
+
     public static final ConfigOption<String> CONNECTION =
             ConfigOptions.key("connection")
                     .stringType()

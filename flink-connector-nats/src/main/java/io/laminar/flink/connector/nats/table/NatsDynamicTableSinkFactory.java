@@ -2,6 +2,7 @@ package io.laminar.flink.connector.nats.table;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.connection.EnvironmentReferences;
+import io.laminar.flink.connector.nats.connection.TlsSettings;
 import io.laminar.flink.connector.nats.sink.JetStreamSettings;
 import io.laminar.flink.connector.nats.sink.Subjects;
 import io.laminar.flink.connector.nats.table.NatsConnectorOptions.ValueFieldsInclude;
@@ -48,6 +49,7 @@ import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.JETSTRE
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.JETSTREAM_MAX_PENDING_ACKS;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.JETSTREAM_STREAM;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.MSG_ID_FIELD;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.NKEY_SEED_FILE;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.PASSWORD;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.PROPERTIES_PREFIX;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.RECONNECT_BUFFER_SIZE;
@@ -57,6 +59,16 @@ import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.REPLY_T
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.SERVERS;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.SUBJECT;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.SUBJECT_FIELD;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.TLS_CA_CERT_FILE;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.TLS_CERT_FILE;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.TLS_KEY_FILE;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.TLS_KEY_STORE_PASSWORD;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.TLS_KEY_STORE_PATH;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.TLS_KEY_STORE_TYPE;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.TLS_REQUIRED;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.TLS_TRUST_STORE_PASSWORD;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.TLS_TRUST_STORE_PATH;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.TLS_TRUST_STORE_TYPE;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.TOKEN;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.USERNAME;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.VALUE_FIELDS_INCLUDE;
@@ -80,6 +92,17 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
                     PASSWORD,
                     TOKEN,
                     CREDENTIALS_FILE,
+                    NKEY_SEED_FILE,
+                    TLS_REQUIRED,
+                    TLS_TRUST_STORE_PATH,
+                    TLS_TRUST_STORE_PASSWORD,
+                    TLS_TRUST_STORE_TYPE,
+                    TLS_KEY_STORE_PATH,
+                    TLS_KEY_STORE_PASSWORD,
+                    TLS_KEY_STORE_TYPE,
+                    TLS_CA_CERT_FILE,
+                    TLS_CERT_FILE,
+                    TLS_KEY_FILE,
                     CONNECTION_NAME,
                     CONNECT_TIMEOUT,
                     RECONNECT_WAIT,
@@ -237,6 +260,8 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
                             .userInfo(config.get(USERNAME), config.get(PASSWORD))
                             .token(config.get(TOKEN))
                             .credentialsFile(config.get(CREDENTIALS_FILE))
+                            .nkeySeedFile(config.get(NKEY_SEED_FILE))
+                            .tls(tls(config))
                             .connectionName(config.get(CONNECTION_NAME))
                             .connectionTimeout(get(config, CONNECT_TIMEOUT))
                             .reconnectWait(get(config, RECONNECT_WAIT))
@@ -252,6 +277,27 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
         } catch (IllegalArgumentException e) {
             throw new ValidationException("Invalid NATS connection option: " + e.getMessage(), e);
         }
+    }
+
+    /** TLS settings when TLS is asked for ('tls.required' or any other 'tls.*' option). */
+    private static TlsSettings tls(Configuration config) {
+        boolean any = false;
+        for (ConfigOption<?> option : CONNECTION_OPTIONS) {
+            if (option.key().startsWith("tls.") && option != TLS_REQUIRED) {
+                any |= config.contains(option);
+            }
+        }
+        if (!any && !get(config, TLS_REQUIRED)) {
+            return null;
+        }
+        return TlsSettings.builder()
+                .trustStore(config.get(TLS_TRUST_STORE_PATH), config.get(TLS_TRUST_STORE_PASSWORD))
+                .trustStoreType(config.get(TLS_TRUST_STORE_TYPE))
+                .keyStore(config.get(TLS_KEY_STORE_PATH), config.get(TLS_KEY_STORE_PASSWORD))
+                .keyStoreType(config.get(TLS_KEY_STORE_TYPE))
+                .caCertFile(config.get(TLS_CA_CERT_FILE))
+                .clientCertificate(config.get(TLS_CERT_FILE), config.get(TLS_KEY_FILE))
+                .build();
     }
 
     private static RowRouting routing(

@@ -1,0 +1,338 @@
+package io.laminar.flink.connector.nats.sink;
+
+import io.laminar.flink.connector.nats.testutils.MessageCollector;
+import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
+import io.laminar.flink.connector.nats.testutils.StreamCapture;
+
+import io.nats.client.Connection;
+import io.nats.client.NKey;
+import io.nats.client.Nats;
+import io.nats.client.support.JsonSerializable;
+import io.nats.client.support.JwtUtils;
+
+import org.apache.flink.api.common.serialization.SimpleStringSchema;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.util.ExceptionUtils;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.function.UnaryOperator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * Every authentication method against a nats-server that requires it: the right credentials
+ * publish, wrong or missing ones fail the job at start-up, quickly, with the server's reason and
+ * the option to check. Also: a JetStream publish the user may not make fails naming the subject.
+ */
+class NatsSinkAuthITCase {
+
+    @RegisterExtension static final MiniClusterExtension FLINK = new MiniClusterExtension();
+
+    /** Far below anything that could be a reconnect loop or a hang. */
+    static final Duration FAST = Duration.ofSeconds(20);
+
+    /**
+     * jnats waits for the handshake's PONG until the connection timeout even after the server
+     * refused the credentials and closed the connection; a short timeout keeps the tests fast.
+     */
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+
+    private static final Duration DEADLINE = Duration.ofSeconds(30);
+    private static final String[] PAYLOADS = {"alpha", "beta", "gamma"};
+
+    @TempDir Path dir;
+
+    // ---------------------------------------------------------------- username and password
+
+    @Test
+    void username_and_password() throws Exception {
+        try (NatsServerExtension server =
+                server("authorization { users = [ { user: publisher, password: right-pw } ] }")) {
+            Connection admin =
+                    Nats.connect(server.optionsBuilder().userInfo("publisher", "right-pw").build());
+            publishesExactly(
+                    admin, b -> b.setServers(server.url()).setUserInfo("publisher", "right-pw"));
+
+            assertThat(
+                            failure(
+                                    b ->
+                                            b.setServers(server.url())
+                                                    .setUserInfo("publisher", "wrong-pw")))
+                    .containsIgnoringCase("Authorization Violation")
+                    .contains("'username'/'password'")
+                    .doesNotContain("wrong-pw");
+            assertThat(failure(b -> b.setServers(server.url())))
+                    .containsIgnoringCase("Authorization Violation")
+                    .contains(
+                            "'username'/'password', 'token', 'credentials_file' or 'nkey_seed_file'");
+            // User info in the URL is jnats' other way to pass them: masked in the message.
+            assertThat(
+                            failure(
+                                    b ->
+                                            b.setServers(
+                                                    "nats://publisher:url-wrong-pw@127.0.0.1:"
+                                                            + server.port())))
+                    .containsIgnoringCase("Authorization Violation")
+                    .doesNotContain("url-wrong-pw");
+            admin.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- token
+
+    @Test
+    void token() throws Exception {
+        try (NatsServerExtension server = server("authorization { token: right-token }")) {
+            Connection admin =
+                    Nats.connect(
+                            server.optionsBuilder().token("right-token".toCharArray()).build());
+            publishesExactly(admin, b -> b.setServers(server.url()).setToken("right-token"));
+
+            assertThat(failure(b -> b.setServers(server.url()).setToken("wrong-token")))
+                    .containsIgnoringCase("Authorization Violation")
+                    .contains("'token' (setToken)")
+                    .doesNotContain("wrong-token");
+            assertThat(failure(b -> b.setServers(server.url())))
+                    .containsIgnoringCase("Authorization Violation")
+                    .contains("'token'");
+            admin.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- NKey seed file
+
+    @Test
+    void nkey_seed_file() throws Exception {
+        NKey user = NKey.createUser(new SecureRandom());
+        NKey stranger = NKey.createUser(new SecureRandom());
+        Path seedFile = write("user.nk", new String(user.getSeed()) + "\n");
+        Path strangerSeedFile = write("stranger.nk", new String(stranger.getSeed()) + "\n");
+        try (NatsServerExtension server =
+                server(
+                        "authorization { users = [ { nkey: "
+                                + new String(user.getPublicKey())
+                                + " } ] }")) {
+            Connection admin =
+                    Nats.connect(
+                            server.optionsBuilder()
+                                    .authHandler(Nats.staticCredentials(null, user.getSeed()))
+                                    .build());
+            publishesExactly(
+                    admin, b -> b.setServers(server.url()).setNKeySeedFile(seedFile.toString()));
+
+            String wrong =
+                    failure(
+                            b ->
+                                    b.setServers(server.url())
+                                            .setNKeySeedFile(strangerSeedFile.toString()));
+            assertThat(wrong)
+                    .containsIgnoringCase("Authorization Violation")
+                    .contains("'nkey_seed_file' (setNKeySeedFile)")
+                    .doesNotContain(new String(stranger.getSeed()));
+            assertThat(
+                            failure(
+                                    b ->
+                                            b.setServers(server.url())
+                                                    .setNKeySeedFile(
+                                                            dir.resolve("missing.nk").toString())))
+                    .contains("nkey_seed_file")
+                    .contains("cannot read");
+            admin.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- credentials file (operator
+    // mode)
+
+    @Test
+    void credentials_file_with_the_server_in_operator_mode() throws Exception {
+        SecureRandom random = new SecureRandom();
+        NKey operator = NKey.createOperator(random);
+        NKey account = NKey.createAccount(random);
+        NKey user = NKey.createUser(random);
+        NKey otherAccount = NKey.createAccount(random);
+        NKey stranger = NKey.createUser(random);
+        String operatorPub = new String(operator.getPublicKey());
+        String accountPub = new String(account.getPublicKey());
+
+        String operatorJwt =
+                JwtUtils.issueJWT(
+                        operator,
+                        operatorPub,
+                        "test-operator",
+                        null,
+                        JwtUtils.currentTimeSeconds(),
+                        operatorPub,
+                        claim("{\"type\":\"operator\",\"version\":2}"));
+        String accountJwt =
+                JwtUtils.issueJWT(
+                        operator,
+                        accountPub,
+                        "test-account",
+                        null,
+                        JwtUtils.currentTimeSeconds(),
+                        operatorPub,
+                        claim(
+                                "{\"type\":\"account\",\"version\":2,\"limits\":{\"subs\":-1,"
+                                        + "\"data\":-1,\"payload\":-1,\"imports\":-1,"
+                                        + "\"exports\":-1,\"wildcards\":true,\"conn\":-1,"
+                                        + "\"leaf\":-1}}"));
+        Path creds = creds("user.creds", account, accountPub, user);
+        // Signed by an account the server does not know.
+        Path strangerCreds =
+                creds(
+                        "stranger.creds",
+                        otherAccount,
+                        new String(otherAccount.getPublicKey()),
+                        stranger);
+
+        try (NatsServerExtension server =
+                NatsServerExtension.builder()
+                        .jetStream(false)
+                        .config(
+                                "operator: "
+                                        + operatorJwt
+                                        + "\nresolver: MEMORY\nresolver_preload: {\n  "
+                                        + accountPub
+                                        + ": "
+                                        + accountJwt
+                                        + "\n}\n")
+                        .build()) {
+            server.start();
+            Connection admin =
+                    Nats.connect(
+                            server.optionsBuilder()
+                                    .authHandler(Nats.credentials(creds.toString()))
+                                    .build());
+            publishesExactly(
+                    admin, b -> b.setServers(server.url()).setCredentialsFile(creds.toString()));
+
+            assertThat(
+                            failure(
+                                    b ->
+                                            b.setServers(server.url())
+                                                    .setCredentialsFile(strangerCreds.toString())))
+                    .containsIgnoringCase("Authorization Violation")
+                    .contains("'credentials_file' (setCredentialsFile)")
+                    .doesNotContain(new String(stranger.getSeed()));
+            assertThat(failure(b -> b.setServers(server.url())))
+                    .containsIgnoringCase("Authorization Violation")
+                    .contains("'credentials_file'");
+            admin.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- permissions, JetStream
+
+    @Test
+    void a_jetstream_publish_the_user_may_not_make_fails_the_job_naming_the_subject()
+            throws Exception {
+        try (NatsServerExtension server =
+                server(
+                        "authorization { users = [\n"
+                                + "  { user: orders, password: orders-pw, permissions: {"
+                                + " publish: [\"orders.>\", \"$JS.API.>\"], subscribe: \"_INBOX.>\" } }\n"
+                                + "  { user: admin, password: admin-pw }\n"
+                                + "] }")) {
+            Connection admin =
+                    Nats.connect(server.optionsBuilder().userInfo("admin", "admin-pw").build());
+            // The stream exists, so only the permission stands in the way.
+            StreamCapture.createFileStream(admin, "OTHER", "other.>");
+            long started = System.nanoTime();
+            String message =
+                    failure(
+                            b ->
+                                    b.setServers(server.url())
+                                            .setUserInfo("orders", "orders-pw")
+                                            .setSubject("other.x")
+                                            .setJetStream(
+                                                    JetStreamSettings.builder()
+                                                            .ackTimeout(Duration.ofSeconds(3))
+                                                            .build()));
+            assertThat(message)
+                    .containsIgnoringCase("permissions violation")
+                    .contains("other.x")
+                    .doesNotContain("orders-pw");
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(FAST);
+            admin.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static NatsServerExtension server(String config) {
+        NatsServerExtension server = NatsServerExtension.builder().config(config).build();
+        server.start();
+        return server;
+    }
+
+    private static JsonSerializable claim(String json) {
+        return () -> json;
+    }
+
+    private Path creds(String name, NKey account, String accountPub, NKey user) throws Exception {
+        String jwt =
+                JwtUtils.issueUserJWT(
+                        account, accountPub, new String(user.getPublicKey()), "flink");
+        return write(
+                name,
+                String.format(JwtUtils.NATS_USER_JWT_FORMAT, jwt, new String(user.getSeed())));
+    }
+
+    private Path write(String name, String content) throws Exception {
+        Path file = dir.resolve(name);
+        Files.write(file, content.getBytes(StandardCharsets.US_ASCII));
+        return file;
+    }
+
+    private static NatsSinkBuilder<String> base() {
+        return NatsSink.<String>builder()
+                .setSerializationSchema(new SimpleStringSchema())
+                .setSubject("auth.it")
+                .setConnectionTimeout(CONNECT_TIMEOUT);
+    }
+
+    /** Runs a job through the sink and checks a subscriber receives exactly the payloads. */
+    static void publishesExactly(Connection subscriber, UnaryOperator<NatsSinkBuilder<String>> sink)
+            throws Exception {
+        try (MessageCollector collector = MessageCollector.subscribe(subscriber, "auth.it")) {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(1);
+            env.fromData(PAYLOADS).sinkTo(sink.apply(base()).build());
+            env.execute("publishes");
+            collector.awaitCount(PAYLOADS.length, DEADLINE);
+            assertThat(collector.payloadsAsStrings()).containsExactly(PAYLOADS);
+        }
+    }
+
+    /**
+     * Runs a job that must fail, well within {@link #FAST}, and returns the sink's error message.
+     */
+    static String failure(UnaryOperator<NatsSinkBuilder<String>> sink) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        env.fromData(PAYLOADS).sinkTo(sink.apply(base()).build());
+        long started = System.nanoTime();
+        try {
+            env.execute("must fail");
+        } catch (Exception e) {
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+            assertThat(took).as("time until the job failed").isLessThan(FAST);
+            return ExceptionUtils.findThrowable(e, NatsSinkException.class)
+                    .map(Throwable::getMessage)
+                    .orElseThrow(
+                            () -> new AssertionError("no NatsSinkException in the failure", e));
+        }
+        return fail("the job did not fail");
+    }
+}
