@@ -40,6 +40,7 @@ final class CorePublisher implements NatsPublisher {
 
     private final Connection connection;
     private final ConnectionEvents events;
+    private final DeadLetters deadLetters;
     private final DeliveryGuarantee guarantee;
     private final Duration confirmTimeout;
     private final long retryBackoffNanos;
@@ -55,6 +56,7 @@ final class CorePublisher implements NatsPublisher {
     CorePublisher(
             Connection connection,
             ConnectionEvents events,
+            DeadLetters deadLetters,
             DeliveryGuarantee guarantee,
             Duration confirmTimeout,
             Duration retryBackoff,
@@ -62,6 +64,7 @@ final class CorePublisher implements NatsPublisher {
             String threadName) {
         this.connection = connection;
         this.events = events;
+        this.deadLetters = deadLetters;
         this.guarantee = guarantee;
         this.confirmTimeout = confirmTimeout;
         this.retryBackoffNanos = retryBackoff.toNanos();
@@ -80,22 +83,27 @@ final class CorePublisher implements NatsPublisher {
         }
         ConnectionEpoch epoch = ConnectionEpoch.of(connection);
         int published = 0;
-        try {
-            for (NatsMessage message : batch) {
+        while (published < batch.size()) {
+            NatsMessage message = batch.get(published);
+            try {
                 publishOne(message);
                 published++;
+            } catch (RuntimeException e) {
+                metrics.publishError();
+                NatsSinkException fatal =
+                        PublishErrorClassifier.fatalOrNull(e, message.getSubject());
+                if (fatal == null) {
+                    // Not handed to jnats (closed, reconnect buffer or outgoing queue full): the
+                    // confirmer hands the rest back once the connection can take them again.
+                    LOG.debug("Publish of {} refused, will retry: {}", message, e.toString());
+                    break;
+                }
+                if (!publishDeadLetter(message, fatal)) {
+                    fail(batch, result, fatal);
+                    return;
+                }
+                published++;
             }
-        } catch (RuntimeException e) {
-            metrics.publishError();
-            NatsSinkException fatal =
-                    PublishErrorClassifier.fatalOrNull(e, batch.get(published).getSubject());
-            if (fatal != null) {
-                fail(batch, result, fatal);
-                return;
-            }
-            // Not handed to jnats (closed, reconnect buffer or outgoing queue full): the
-            // confirmer hands the rest back once the connection can take them again.
-            LOG.debug("Publish of {} refused, will retry: {}", batch.get(published), e.toString());
         }
         if (Thread.currentThread().isInterrupted()) {
             // jnats drops a message it could not queue because the thread was interrupted.
@@ -110,6 +118,25 @@ final class CorePublisher implements NatsPublisher {
         synchronized (lock) {
             pending.add(new PendingBatch(batch, published, epoch, result));
             lock.notifyAll();
+        }
+    }
+
+    /** Sends a record that can never be published to the dead-letter subject, if there is one. */
+    private boolean publishDeadLetter(NatsMessage message, NatsSinkException reason) {
+        if (deadLetters == null || message.getSubject().equals(deadLetters.subject())) {
+            return false;
+        }
+        try {
+            publishOne(
+                    deadLetters.truncated(
+                            message, reason.getMessage(), connection.getMaxPayload()));
+            return true;
+        } catch (RuntimeException e) {
+            LOG.warn(
+                    "Could not dead-letter a record for '{}': {}",
+                    message.getSubject(),
+                    e.toString());
+            return false;
         }
     }
 

@@ -39,7 +39,9 @@ final class JetStreamPublisher implements NatsPublisher {
 
     private static final Logger LOG = LoggerFactory.getLogger(JetStreamPublisher.class);
 
+    private final Connection connection;
     private final ConnectionEvents events;
+    private final DeadLetters deadLetters;
     private final DeliveryGuarantee guarantee;
     private final JetStreamSettings settings;
     private final long retryBackoffMs;
@@ -55,13 +57,16 @@ final class JetStreamPublisher implements NatsPublisher {
     JetStreamPublisher(
             Connection connection,
             ConnectionEvents events,
+            DeadLetters deadLetters,
             DeliveryGuarantee guarantee,
             JetStreamSettings settings,
             Duration retryBackoff,
             NatsSinkMetrics metrics,
             String threadName)
             throws IOException {
+        this.connection = connection;
         this.events = events;
+        this.deadLetters = deadLetters;
         this.guarantee = guarantee;
         this.settings = settings;
         this.retryBackoffMs = retryBackoff.toMillis();
@@ -177,11 +182,14 @@ final class JetStreamPublisher implements NatsPublisher {
             try {
                 future = publishAsync(message);
             } catch (RuntimeException e) {
-                pendingAcks.release();
-                acks.failed(issued, e);
-                issued++;
-                acks.notPublished(issued);
-                break;
+                future = deadLetterOrNull(message, e);
+                if (future == null) {
+                    pendingAcks.release();
+                    acks.failed(issued, e);
+                    issued++;
+                    acks.notPublished(issued);
+                    break;
+                }
             }
             final int index = issued;
             future.orTimeout(settings.getAckTimeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -215,6 +223,30 @@ final class JetStreamPublisher implements NatsPublisher {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        }
+    }
+
+    /**
+     * Publishes a record that can never be published (e.g. over the server's max_payload) to the
+     * dead-letter subject instead; null when there is none or the error is retryable.
+     */
+    private CompletableFuture<PublishAck> deadLetterOrNull(
+            NatsMessage message, RuntimeException e) {
+        NatsSinkException fatal = PublishErrorClassifier.fatalOrNull(e, message.getSubject());
+        if (fatal == null
+                || deadLetters == null
+                || message.getSubject().equals(deadLetters.subject())) {
+            return null;
+        }
+        try {
+            return publishAsync(
+                    deadLetters.truncated(message, fatal.getMessage(), connection.getMaxPayload()));
+        } catch (RuntimeException dlqError) {
+            LOG.warn(
+                    "Could not dead-letter a record for '{}': {}",
+                    message.getSubject(),
+                    dlqError.toString());
+            return null;
         }
     }
 

@@ -4,11 +4,13 @@ import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.connector.base.sink.writer.ElementConverter;
+import org.apache.flink.metrics.ThreadSafeSimpleCounter;
 import org.apache.flink.util.FlinkRuntimeException;
 
 /**
  * Turns each record into a {@link NatsMessage} with the user's serializer and checks the result on
- * the task thread, so a bad record fails the job at the record that caused it.
+ * the task thread, so a bad record fails the job at the record that caused it, or, with a
+ * dead-letter subject, goes there with headers that say why.
  */
 @Internal
 final class NatsMessageConverter<IN> implements ElementConverter<IN, NatsMessage> {
@@ -17,10 +19,20 @@ final class NatsMessageConverter<IN> implements ElementConverter<IN, NatsMessage
 
     private final NatsMessageSerializer<IN> serializer;
     private final long maxRecordSizeInBytes;
+    private final String deadLetterSubject;
+    private transient DeadLetters deadLetters;
 
     NatsMessageConverter(NatsMessageSerializer<IN> serializer, long maxRecordSizeInBytes) {
+        this(serializer, maxRecordSizeInBytes, null);
+    }
+
+    NatsMessageConverter(
+            NatsMessageSerializer<IN> serializer,
+            long maxRecordSizeInBytes,
+            String deadLetterSubject) {
         this.serializer = serializer;
         this.maxRecordSizeInBytes = maxRecordSizeInBytes;
+        this.deadLetterSubject = deadLetterSubject;
     }
 
     @Override
@@ -30,30 +42,63 @@ final class NatsMessageConverter<IN> implements ElementConverter<IN, NatsMessage
         } catch (Exception e) {
             throw new FlinkRuntimeException("Could not open the NATS message serializer.", e);
         }
+        if (deadLetterSubject != null) {
+            deadLetters =
+                    new DeadLetters(
+                            deadLetterSubject,
+                            context.metricGroup()
+                                    .addGroup(NatsSinkMetrics.GROUP)
+                                    .counter("deadLettered", new ThreadSafeSimpleCounter()));
+        }
+    }
+
+    /** Where records go that cannot be published, or null when they fail the job. */
+    DeadLetters deadLetters() {
+        return deadLetters;
     }
 
     @Override
     public NatsMessage apply(IN element, SinkWriter.Context context) {
-        NatsMessage message = serializer.serialize(element);
+        NatsMessage message;
+        try {
+            message = serializer.serialize(element);
+        } catch (RuntimeException e) {
+            if (deadLetters == null) {
+                throw e;
+            }
+            return deadLetters.ofRecord(element, "serialization failed: " + e);
+        }
         if (message == null) {
             throw new IllegalArgumentException(
                     "The NATS message serializer returned null for a record; return a message or"
                             + " filter the record out before the sink.");
         }
-        Subjects.validate(message.getSubject(), "subject", "the sink's serializer");
-        if (message.getReplyTo() != null) {
-            Subjects.validate(message.getReplyTo(), "reply-to subject", "the sink's serializer");
+        try {
+            Subjects.validate(message.getSubject(), "subject", "the sink's serializer");
+            if (message.getReplyTo() != null) {
+                Subjects.validate(
+                        message.getReplyTo(), "reply-to subject", "the sink's serializer");
+            }
+        } catch (InvalidSubjectException e) {
+            if (deadLetters == null) {
+                throw e;
+            }
+            return deadLetters.of(message, e.getMessage());
         }
         long size = message.sizeInBytes();
         if (size > maxRecordSizeInBytes) {
-            throw new NatsSinkException(
+            String reason =
                     "Cannot publish to subject '"
                             + message.getSubject()
                             + "': the record is "
                             + size
                             + " bytes, over the sink's max record size of "
                             + maxRecordSizeInBytes
-                            + " bytes (setMaxRecordSizeInBytes).");
+                            + " bytes (setMaxRecordSizeInBytes).";
+            if (deadLetters == null) {
+                throw new NatsSinkException(reason);
+            }
+            return deadLetters.truncated(message, reason, maxRecordSizeInBytes);
         }
         return message;
     }

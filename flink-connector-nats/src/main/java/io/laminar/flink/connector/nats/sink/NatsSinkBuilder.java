@@ -62,6 +62,7 @@ public class NatsSinkBuilder<IN>
     private DeliveryGuarantee deliveryGuarantee = DeliveryGuarantee.AT_LEAST_ONCE;
     private Duration confirmTimeout = DEFAULT_CONFIRM_TIMEOUT;
     private JetStreamSettings jetStream;
+    private String deadLetterSubject;
 
     NatsSinkBuilder() {}
 
@@ -245,6 +246,19 @@ public class NatsSinkBuilder<IN>
         return this;
     }
 
+    /**
+     * Records that can never be published where they should go (invalid subject, serialization
+     * error, larger than the server's {@code max_payload} or the max record size) are published
+     * here instead, with headers {@code Nats-Sink-Error} (why) and {@code
+     * Nats-Sink-Original-Subject}; a payload that is too large is cut to fit and {@code
+     * Nats-Sink-Truncated-From} gives its size. Counted by the {@code nats.deadLettered} metric.
+     * Without it (the default) such a record fails the job.
+     */
+    public NatsSinkBuilder<IN> setDeadLetterSubject(String subject) {
+        this.deadLetterSubject = subject == null || subject.isEmpty() ? null : subject;
+        return this;
+    }
+
     @Override
     public NatsSink<IN> build() {
         ConnectionSettings connectionToUse = connectionSettings();
@@ -258,6 +272,9 @@ public class NatsSinkBuilder<IN>
                     "delivery guarantee EXACTLY_ONCE needs JetStream (setJetStream) and a message"
                             + " id per record, so that the stream drops replayed records as"
                             + " duplicates; core NATS offers AT_LEAST_ONCE (the default) or NONE.");
+        }
+        if (deadLetterSubject != null) {
+            Subjects.validate(deadLetterSubject, "dead-letter subject", "setDeadLetterSubject");
         }
         if (confirmTimeout == null || confirmTimeout.isZero() || confirmTimeout.isNegative()) {
             throw new IllegalArgumentException(
@@ -281,7 +298,7 @@ public class NatsSinkBuilder<IN>
                             + ").");
         }
         return new NatsSink<>(
-                new NatsMessageConverter<>(serializer, maxRecordSize),
+                new NatsMessageConverter<>(serializer, maxRecordSize, deadLetterSubject),
                 new NatsSinkSettings(connectionToUse, deliveryGuarantee, confirmTimeout, jetStream),
                 orDefault(getMaxBatchSize(), DEFAULT_MAX_BATCH_SIZE),
                 orDefault(getMaxInFlightRequests(), DEFAULT_MAX_IN_FLIGHT_REQUESTS),

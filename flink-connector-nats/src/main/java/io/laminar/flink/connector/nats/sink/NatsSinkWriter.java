@@ -66,23 +66,34 @@ class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
         String subtask = context.getTaskInfo().getTaskNameWithSubtasks().replaceAll("\\s+", "-");
         Duration retryBackoff = max(settings.getConnection().getReconnectWait(), MIN_RETRY_BACKOFF);
         String threadName = "nats-sink-" + subtask;
+        DeadLetters deadLetters =
+                converter instanceof NatsMessageConverter
+                        ? ((NatsMessageConverter<IN>) converter).deadLetters()
+                        : null;
         this.publisher =
                 settings.getJetStream() == null
                         ? new CorePublisher(
                                 connection,
                                 events,
+                                deadLetters,
                                 settings.getDeliveryGuarantee(),
                                 settings.getConfirmTimeout(),
                                 retryBackoff,
                                 metrics,
                                 threadName)
                         : jetStreamPublisher(
-                                connection, events, settings, retryBackoff, threadName);
+                                connection,
+                                events,
+                                deadLetters,
+                                settings,
+                                retryBackoff,
+                                threadName);
     }
 
     private JetStreamPublisher jetStreamPublisher(
             Connection connection,
             ConnectionEvents events,
+            DeadLetters deadLetters,
             NatsSinkSettings settings,
             Duration retryBackoff,
             String threadName) {
@@ -90,6 +101,7 @@ class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
             return new JetStreamPublisher(
                     connection,
                     events,
+                    deadLetters,
                     settings.getDeliveryGuarantee(),
                     settings.getJetStream(),
                     retryBackoff,

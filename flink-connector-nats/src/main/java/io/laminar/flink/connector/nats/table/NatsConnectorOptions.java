@@ -291,6 +291,19 @@ public final class NatsConnectorOptions {
                                                     + " duplicate window.")
                                     .build());
 
+    public static final ConfigOption<String> DEAD_LETTER_SUBJECT =
+            ConfigOptions.key("sink.dead-letter.subject")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Rows that can never be published where they should go (invalid"
+                                    + " subject, serialization error, larger than the server's"
+                                    + " max_payload) are published to this subject instead, with"
+                                    + " headers Nats-Sink-Error (why) and"
+                                    + " Nats-Sink-Original-Subject; counted by the"
+                                    + " nats.deadLettered metric. Without it such a row fails the"
+                                    + " job.");
+
     // ---------------------------------------------------------------- JetStream
 
     public static final ConfigOption<Boolean> JETSTREAM_ENABLED =

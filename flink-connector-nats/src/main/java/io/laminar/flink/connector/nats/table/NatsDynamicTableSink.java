@@ -38,6 +38,7 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
     private final DeliveryGuarantee deliveryGuarantee;
     private final Duration confirmTimeout;
     private final JetStreamSettings jetStream;
+    private final String deadLetterSubject;
     private List<String> metadataKeys = Collections.emptyList();
 
     NatsDynamicTableSink(
@@ -48,7 +49,8 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
             ConnectionSettings connection,
             DeliveryGuarantee deliveryGuarantee,
             Duration confirmTimeout,
-            JetStreamSettings jetStream) {
+            JetStreamSettings jetStream,
+            String deadLetterSubject) {
         super(
                 async.maxBatchSize,
                 async.maxInFlightRequests,
@@ -62,6 +64,7 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
         this.deliveryGuarantee = deliveryGuarantee;
         this.confirmTimeout = confirmTimeout;
         this.jetStream = jetStream;
+        this.deadLetterSubject = deadLetterSubject;
     }
 
     @Override
@@ -87,7 +90,8 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
                                 new RowDataMessageSerializer(payloadSchema, rowRouting.build()))
                         .setDeliveryGuarantee(deliveryGuarantee)
                         .setConfirmTimeout(confirmTimeout)
-                        .setJetStream(jetStream);
+                        .setJetStream(jetStream)
+                        .setDeadLetterSubject(deadLetterSubject);
         addAsyncOptionsToSinkBuilder(builder);
         return SinkV2Provider.of(builder.build());
     }
@@ -118,7 +122,8 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
                         connection,
                         deliveryGuarantee,
                         confirmTimeout,
-                        jetStream);
+                        jetStream,
+                        deadLetterSubject);
         copy.metadataKeys = new ArrayList<>(metadataKeys);
         return copy;
     }
@@ -143,6 +148,7 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
                 && deliveryGuarantee == that.deliveryGuarantee
                 && confirmTimeout.equals(that.confirmTimeout)
                 && java.util.Objects.equals(jetStream, that.jetStream)
+                && java.util.Objects.equals(deadLetterSubject, that.deadLetterSubject)
                 && metadataKeys.equals(that.metadataKeys);
     }
 

@@ -41,6 +41,7 @@ import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.CONNECT
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.CONNECTION_NAME;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.CONNECT_TIMEOUT;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.CREDENTIALS_FILE;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.DEAD_LETTER_SUBJECT;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.DELIVERY_GUARANTEE;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.HEADERS;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.HEADERS_PREFIX;
@@ -136,6 +137,7 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
         options.add(VALUE_FIELDS_INCLUDE);
         options.add(DELIVERY_GUARANTEE);
         options.add(CONFIRM_TIMEOUT);
+        options.add(DEAD_LETTER_SUBJECT);
         options.add(JETSTREAM_ENABLED);
         options.add(JETSTREAM_STREAM);
         options.add(JETSTREAM_ACK_TIMEOUT);
@@ -187,7 +189,23 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
                 connection,
                 guarantee,
                 get(config, CONFIRM_TIMEOUT),
-                jetStream);
+                jetStream,
+                deadLetterSubject(config));
+    }
+
+    private static String deadLetterSubject(Configuration config) {
+        String subject = config.get(DEAD_LETTER_SUBJECT);
+        if (subject != null && !EnvironmentReferences.contains(subject)) {
+            String problem = Subjects.problem(subject);
+            if (problem != null) {
+                throw new ValidationException(
+                        "Option 'sink.dead-letter.subject' = '"
+                                + subject
+                                + "' is not a valid subject: "
+                                + problem);
+            }
+        }
+        return subject;
     }
 
     private static final ConfigOption<Duration> CHECKPOINTING_INTERVAL =
