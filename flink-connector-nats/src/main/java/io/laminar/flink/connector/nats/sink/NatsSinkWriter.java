@@ -166,6 +166,16 @@ class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
         return USER_INFO.matcher(text).replaceAll("$1******@");
     }
 
+    /**
+     * Publishes and confirms the whole buffer at every checkpoint, not only the requests in flight:
+     * a completed checkpoint (or savepoint) then means every record before it reached the server,
+     * rather than some of them waiting in the checkpoint to be published after a restore.
+     */
+    @Override
+    public void flush(boolean endOfInput) throws InterruptedException {
+        super.flush(true);
+    }
+
     @Override
     protected void submitRequestEntries(
             List<NatsMessage> requestEntries, ResultHandler<NatsMessage> resultHandler) {
