@@ -1,5 +1,6 @@
 package io.laminar.flink.connector.nats.sink;
 
+import io.laminar.flink.connector.nats.testutils.FlinkMetrics;
 import io.laminar.flink.connector.nats.testutils.MessageCollector;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
 
@@ -8,13 +9,7 @@ import io.nats.client.Message;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.serialization.SerializationSchema;
-import org.apache.flink.api.java.tuple.Tuple3;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.Metric;
-import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
@@ -33,15 +28,7 @@ class NatsSinkDeadLetterITCase {
     private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    () ->
-                            new MiniClusterResourceConfiguration.Builder()
-                                    .setNumberTaskManagers(1)
-                                    .setNumberSlotsPerTaskManager(1)
-                                    .setConfiguration(
-                                            METRICS.addToConfiguration(new Configuration()))
-                                    .build());
+    static final MiniClusterExtension FLINK = FlinkMetrics.miniCluster(METRICS, 1);
 
     /** A small max_payload, so that one record is too large for the server. */
     @RegisterExtension
@@ -119,12 +106,6 @@ class NatsSinkDeadLetterITCase {
     }
 
     private static long counter(JobID job, String name) {
-        long sum = 0;
-        for (Tuple3<MetricGroup, String, Metric> m : METRICS.findJobMetricGroups(job, name)) {
-            if (m.f1.equals(name) && m.f2 instanceof Counter) {
-                sum += ((Counter) m.f2).getCount();
-            }
-        }
-        return sum;
+        return FlinkMetrics.sinkCounter(METRICS, job, name);
     }
 }

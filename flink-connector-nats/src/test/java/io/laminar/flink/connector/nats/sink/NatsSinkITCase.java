@@ -2,6 +2,7 @@ package io.laminar.flink.connector.nats.sink;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.testutils.Await;
+import io.laminar.flink.connector.nats.testutils.FlinkMetrics;
 import io.laminar.flink.connector.nats.testutils.MessageCollector;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
 import io.laminar.flink.connector.nats.testutils.StreamCapture;
@@ -15,14 +16,10 @@ import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.serialization.SimpleStringSchema;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.ExceptionUtils;
@@ -53,15 +50,7 @@ class NatsSinkITCase {
     private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    () ->
-                            new MiniClusterResourceConfiguration.Builder()
-                                    .setNumberTaskManagers(1)
-                                    .setNumberSlotsPerTaskManager(2)
-                                    .setConfiguration(
-                                            METRICS.addToConfiguration(new Configuration()))
-                                    .build());
+    static final MiniClusterExtension FLINK = FlinkMetrics.miniCluster(METRICS, 2);
 
     @RegisterExtension static final NatsServerExtension NATS = new NatsServerExtension();
 
@@ -462,17 +451,7 @@ class NatsSinkITCase {
     }
 
     private static long counter(JobID job, String name) {
-        long sum = 0;
-        Set<String> seen = new HashSet<>();
-        for (Map.Entry<String, Metric> e : METRICS.findMetrics(job, name).entrySet()) {
-            // Operator scope only ("<job>.Sink: Writer.<subtask>.<name>"), not the chained task.
-            if (e.getKey().contains(".Sink: Writer.")
-                    && e.getValue() instanceof Counter
-                    && seen.add(e.getKey())) {
-                sum += ((Counter) e.getValue()).getCount();
-            }
-        }
-        return sum;
+        return FlinkMetrics.sinkCounter(METRICS, job, name);
     }
 
     /** Tags each record with the subtask that handled it and its sequence in that subtask. */

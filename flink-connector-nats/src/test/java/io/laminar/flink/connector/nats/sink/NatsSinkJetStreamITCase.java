@@ -1,6 +1,7 @@
 package io.laminar.flink.connector.nats.sink;
 
 import io.laminar.flink.connector.nats.testutils.Await;
+import io.laminar.flink.connector.nats.testutils.FlinkMetrics;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
 import io.laminar.flink.connector.nats.testutils.StreamCapture;
 
@@ -16,19 +17,14 @@ import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
-import org.apache.flink.api.java.tuple.Tuple3;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.Metric;
-import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -60,15 +56,7 @@ class NatsSinkJetStreamITCase {
     private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    () ->
-                            new MiniClusterResourceConfiguration.Builder()
-                                    .setNumberTaskManagers(1)
-                                    .setNumberSlotsPerTaskManager(2)
-                                    .setConfiguration(
-                                            METRICS.addToConfiguration(new Configuration()))
-                                    .build());
+    static final MiniClusterExtension FLINK = FlinkMetrics.miniCluster(METRICS, 2);
 
     @RegisterExtension static final NatsServerExtension NATS = new NatsServerExtension();
 
@@ -384,16 +372,7 @@ class NatsSinkJetStreamITCase {
     }
 
     private static long counter(JobID job, String name) {
-        // Summed over every attempt of the job (metrics of failed attempts are retained).
-        long sum = 0;
-        for (Tuple3<MetricGroup, String, Metric> m : METRICS.findJobMetricGroups(job, name)) {
-            if (m.f1.equals(name)
-                    && m.f0.getMetricIdentifier(name).contains(".Sink: Writer.")
-                    && m.f2 instanceof Counter) {
-                sum += ((Counter) m.f2).getCount();
-            }
-        }
-        return sum;
+        return FlinkMetrics.sinkCounter(METRICS, job, name);
     }
 
     /**
