@@ -14,6 +14,8 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Listens to one jnats connection: counts and logs disconnects and reconnects, and keeps the server
@@ -28,6 +30,7 @@ final class ConnectionEvents implements ConnectionListener, ErrorListener {
     private final NatsSinkMetrics metrics;
     private final Queue<String> fatalServerErrors = new ConcurrentLinkedQueue<>();
     private volatile Exception lastException;
+    private final CountDownLatch exceptionReported = new CountDownLatch(1);
 
     ConnectionEvents(NatsSinkMetrics metrics) {
         this.metrics = metrics;
@@ -65,6 +68,7 @@ final class ConnectionEvents implements ConnectionListener, ErrorListener {
     @Override
     public void exceptionOccurred(Connection conn, Exception exp) {
         lastException = exp;
+        exceptionReported.countDown();
         LOG.debug("NATS connection exception: {}", NatsSinkWriter.redact(exp.toString()));
     }
 
@@ -74,10 +78,7 @@ final class ConnectionEvents implements ConnectionListener, ErrorListener {
      * Nats.connect} has thrown. Null when none arrived.
      */
     Exception awaitLastException(Duration wait) throws InterruptedException {
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (lastException == null && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        exceptionReported.await(wait.toNanos(), TimeUnit.NANOSECONDS);
         return lastException;
     }
 
