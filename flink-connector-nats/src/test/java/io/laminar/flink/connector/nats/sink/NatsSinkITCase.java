@@ -319,6 +319,32 @@ class NatsSinkITCase {
     }
 
     @Test
+    void a_record_exactly_at_max_payload_is_delivered_whole() throws Exception {
+        NatsServerExtension small = NatsServerExtension.builder().maxPayload(1024).build();
+        small.start();
+        try (Connection smallClient = small.connect();
+                MessageCollector collector = MessageCollector.subscribe(smallClient, "it.edge")) {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(1);
+            String exact = "e".repeat(1024);
+            env.fromData(exact)
+                    .sinkTo(
+                            NatsSink.<String>builder()
+                                    .setServers(small.url())
+                                    .setSerializationSchema(new SimpleStringSchema())
+                                    .setSubject("it.edge")
+                                    .build());
+            env.execute("exactly max_payload");
+
+            assertThat(collector.awaitCount(1, DEADLINE))
+                    .extracting(m -> new String(m.getData(), StandardCharsets.UTF_8))
+                    .containsExactly(exact);
+        } finally {
+            small.close();
+        }
+    }
+
+    @Test
     void a_publish_the_user_may_not_make_fails_the_job_naming_the_subject() throws Exception {
         NatsServerExtension guarded =
                 NatsServerExtension.builder()
