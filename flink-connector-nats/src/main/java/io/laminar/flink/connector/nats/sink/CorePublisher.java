@@ -15,7 +15,6 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -145,9 +144,9 @@ final class CorePublisher implements NatsPublisher {
             connection.publish(message.getSubject(), message.getReplyTo(), message.getPayload());
             return;
         }
-        Headers headers = new Headers();
-        for (Map.Entry<String, List<String>> header : message.getHeaders().entrySet()) {
-            headers.add(header.getKey(), header.getValue());
+        Headers headers = message.jnatsHeaders();
+        if (headers == null) {
+            headers = new Headers();
         }
         if (message.getMessageId() != null) {
             headers.put(NatsMessage.MSG_ID_HEADER, message.getMessageId());

@@ -20,7 +20,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -251,13 +250,7 @@ final class JetStreamPublisher implements NatsPublisher {
     }
 
     private CompletableFuture<PublishAck> publishAsync(NatsMessage message) {
-        Headers headers = null;
-        if (!message.getHeaders().isEmpty()) {
-            headers = new Headers();
-            for (Map.Entry<String, List<String>> header : message.getHeaders().entrySet()) {
-                headers.add(header.getKey(), header.getValue());
-            }
-        }
+        Headers headers = message.jnatsHeaders();
         PublishOptions options = expectedStreamOnly;
         if (message.getMessageId() != null) {
             PublishOptions.Builder builder =

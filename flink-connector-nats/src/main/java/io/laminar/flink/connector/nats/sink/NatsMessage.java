@@ -1,5 +1,7 @@
 package io.laminar.flink.connector.nats.sink;
 
+import io.nats.client.impl.Headers;
+
 import org.apache.flink.annotation.PublicEvolving;
 
 import java.io.Serializable;
@@ -78,6 +80,18 @@ public final class NatsMessage implements Serializable {
 
     public boolean hasHeaders() {
         return !headers.isEmpty() || messageId != null;
+    }
+
+    /** The user headers as jnats headers, or null when there are none (no object per record). */
+    Headers jnatsHeaders() {
+        if (headers.isEmpty()) {
+            return null;
+        }
+        Headers jnats = new Headers();
+        for (Map.Entry<String, List<String>> header : headers.entrySet()) {
+            jnats.add(header.getKey(), header.getValue());
+        }
+        return jnats;
     }
 
     /** The payload bytes (not a copy). */
