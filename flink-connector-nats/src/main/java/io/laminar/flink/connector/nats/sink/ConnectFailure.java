@@ -5,6 +5,7 @@ import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.nats.client.AuthenticationException;
 
 import org.apache.flink.annotation.Internal;
+import org.apache.flink.util.TimeUtils;
 
 import javax.net.ssl.SSLException;
 
@@ -14,10 +15,11 @@ import java.time.Duration;
 import java.util.Locale;
 
 /**
- * Explains why the first connection failed, so that the job fails at start-up with the server's
- * reason and the option to check: refused credentials, a failed TLS handshake, a TLS mismatch, or
- * no server reachable. jnats tries every server once and then gives up (it does not reconnect on
- * the first connect), so the job never hangs here.
+ * Explains why the connection failed, naming the servers (user info masked) and the option to
+ * check. At start-up: refused credentials, a failed TLS handshake, a TLS mismatch, or no server
+ * reachable; jnats tries every server once and then gives up (it does not reconnect on the first
+ * connect), so the job never hangs there. Later: jnats gave up reconnecting and closed the
+ * connection, usually because the servers were gone for longer than the reconnect budget.
  */
 @Internal
 final class ConnectFailure {
@@ -73,6 +75,63 @@ final class ConnectFailure {
                                         + " 'tls.key-store.path' or 'tls.cert-file'/'tls.key-file'"
                                         + " (setTls), and the server's log."
                                 : ""));
+    }
+
+    /**
+     * Why jnats closed a connection that was up: it used up its reconnect attempts, or the server
+     * refused the credentials on reconnect.
+     *
+     * @param lastServerError the server's last {@code -ERR}, or null
+     * @param lastException the last exception jnats reported (a failed reconnect attempt), or null
+     */
+    static NatsSinkException closed(
+            ConnectionSettings settings, String lastServerError, Exception lastException) {
+        String prefix =
+                "The NATS connection to servers " + settings.redactedServers() + " is closed: ";
+        if (isAuthError(lastServerError)) {
+            return new NatsSinkException(
+                    prefix
+                            + "the server refused the credentials on reconnect ("
+                            + NatsSinkWriter.redact(lastServerError)
+                            + "). Check the authentication option: "
+                            + settings.authenticationOptions()
+                            + ".");
+        }
+        String last =
+                lastException == null
+                        ? ""
+                        : "; last error: "
+                                + NatsSinkWriter.redact(rootMessage(lastException))
+                                        .replaceAll("[.\\s]+$", "");
+        String restart =
+                ". With a restart strategy, Flink restarts the job from its last checkpoint and"
+                        + " publishes the records not confirmed before again";
+        int attempts = settings.getMaxReconnects();
+        if (attempts < 0) {
+            return new NatsSinkException(
+                    prefix
+                            + "jnats gave it up although reconnect attempts are unlimited"
+                            + last
+                            + restart
+                            + ".");
+        }
+        String why =
+                attempts == 0
+                        ? "reconnecting is disabled ('reconnect.max-attempts' = 0), so it was given"
+                                + " up when it was lost"
+                        : "reconnect attempts exhausted ('reconnect.max-attempts' = "
+                                + attempts
+                                + " per server, 'reconnect.wait' = "
+                                + TimeUtils.formatWithHighestUnit(settings.getReconnectWait())
+                                + "), so jnats gave it up";
+        return new NatsSinkException(
+                prefix
+                        + why
+                        + last
+                        + restart
+                        + ". To ride out longer server outages, raise 'reconnect.max-attempts'"
+                        + " (setMaxReconnects; -1 retries forever) or 'reconnect.wait'"
+                        + " (setReconnectWait).");
     }
 
     private static boolean usesTls(ConnectionSettings settings) {

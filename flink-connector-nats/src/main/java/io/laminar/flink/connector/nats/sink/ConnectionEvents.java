@@ -19,8 +19,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Listens to one jnats connection: counts and logs disconnects and reconnects, and keeps the server
- * errors that mean a publish can never succeed (a permission violation), so the publisher can fail
- * the job with them even when a later error has overwritten the connection's last error.
+ * errors that mean a publish can never succeed (a permission violation, a control line over the
+ * server's limit), so the publisher can fail the job with them even when a later error has
+ * overwritten the connection's last error. When jnats gives the connection up, it explains why.
  */
 @Internal
 final class ConnectionEvents implements ConnectionListener, ErrorListener {
@@ -28,12 +29,20 @@ final class ConnectionEvents implements ConnectionListener, ErrorListener {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionEvents.class);
 
     private final NatsSinkMetrics metrics;
+    private final ConnectionSettings settings;
     private final Queue<String> fatalServerErrors = new ConcurrentLinkedQueue<>();
     private volatile Exception lastException;
     private final CountDownLatch exceptionReported = new CountDownLatch(1);
 
-    ConnectionEvents(NatsSinkMetrics metrics) {
+    /** Length of the longest subject plus reply-to published so far; task thread only. */
+    private int longestSubjectChars = -1;
+
+    /** That subject and its reply-to (or null), for a control-line error. */
+    private volatile String[] longestSubject;
+
+    ConnectionEvents(NatsSinkMetrics metrics, ConnectionSettings settings) {
         this.metrics = metrics;
+        this.settings = settings;
     }
 
     @Override
@@ -84,7 +93,52 @@ final class ConnectionEvents implements ConnectionListener, ErrorListener {
 
     /** A fatal server error reported since the last call, as the exception to fail with. */
     NatsSinkException pollFatalServerError() {
-        String error = fatalServerErrors.poll();
-        return error == null ? null : PublishErrorClassifier.fatalServerErrorOrNull(error);
+        return fatalServerErrorOrNull(fatalServerErrors.poll());
+    }
+
+    /** {@code serverError} as the exception to fail with, or null when it is not fatal. */
+    NatsSinkException fatalServerErrorOrNull(String serverError) {
+        return serverError == null
+                ? null
+                : PublishErrorClassifier.fatalServerErrorOrNull(
+                        serverError, longestSubjectPublished());
+    }
+
+    /**
+     * Notes a message about to be handed to jnats, on the task thread: a server that finds a
+     * control line too long says neither which message nor which subject.
+     */
+    void publishing(String subject, String replyTo) {
+        int chars = subject.length() + (replyTo == null ? 0 : replyTo.length());
+        if (chars > longestSubjectChars) {
+            longestSubjectChars = chars;
+            longestSubject = new String[] {subject, replyTo};
+        }
+    }
+
+    private String longestSubjectPublished() {
+        String[] longest = longestSubject;
+        if (longest == null) {
+            return null;
+        }
+        int bytes = Subjects.utf8Length(longest[0]);
+        if (longest[1] == null) {
+            return "'" + Subjects.printable(longest[0]) + "' (" + bytes + " bytes)";
+        }
+        return "'"
+                + Subjects.printable(longest[0])
+                + "' with reply-to '"
+                + Subjects.printable(longest[1])
+                + "' ("
+                + (bytes + Subjects.utf8Length(longest[1]))
+                + " bytes together)";
+    }
+
+    /**
+     * Why jnats closed the connection, as the exception to fail the job with; call it once the
+     * connection's status is {@code CLOSED}.
+     */
+    NatsSinkException closedError(Connection connection) {
+        return ConnectFailure.closed(settings, connection.getLastError(), lastException);
     }
 }

@@ -80,6 +80,10 @@ final class CorePublisher implements NatsPublisher {
             fail(batch, result, serverError);
             return;
         }
+        if (connection.getStatus() == Connection.Status.CLOSED) {
+            fail(batch, result, events.closedError(connection));
+            return;
+        }
         ConnectionEpoch epoch = ConnectionEpoch.of(connection);
         int published = 0;
         while (published < batch.size()) {
@@ -140,6 +144,7 @@ final class CorePublisher implements NatsPublisher {
     }
 
     private void publishOne(NatsMessage message) {
+        events.publishing(message.getSubject(), message.getReplyTo());
         if (!message.hasHeaders()) {
             connection.publish(message.getSubject(), message.getReplyTo(), message.getPayload());
             return;
@@ -224,14 +229,7 @@ final class CorePublisher implements NatsPublisher {
         }
         Connection.Status status = connection.getStatus();
         if (status == Connection.Status.CLOSED) {
-            failAll(
-                    round,
-                    new NatsSinkException(
-                            "The NATS connection is closed (reconnect attempts exhausted or"
-                                    + " closed by the server; last server error: "
-                                    + connection.getLastError()
-                                    + "). Unconfirmed records will be replayed from the last"
-                                    + " checkpoint."));
+            failAll(round, events.closedError(connection));
             return new ArrayList<>();
         }
         // jnats' flush returns without an exception in cases where no PONG came back (too many
@@ -249,7 +247,14 @@ final class CorePublisher implements NatsPublisher {
                     status);
         }
         ConnectionEpoch now = ConnectionEpoch.of(connection);
-        NatsSinkException serverError = confirmed ? events.pollFatalServerError() : null;
+        boolean settlesHere = false;
+        for (PendingBatch batch : round) {
+            settlesHere |= now.sameConnectionAs(batch.epoch);
+        }
+        // Taken only for batches it can fail here; otherwise it stays for the next publish, which
+        // the republished batches will make.
+        NatsSinkException serverError =
+                confirmed && settlesHere ? events.pollFatalServerError() : null;
         List<PendingBatch> unsettled = new ArrayList<>();
         for (PendingBatch batch : round) {
             if (!now.sameConnectionAs(batch.epoch)) {
@@ -281,7 +286,7 @@ final class CorePublisher implements NatsPublisher {
         if (connection.getStatistics().getErrs() == batch.epoch.serverErrors) {
             return null;
         }
-        return PublishErrorClassifier.fatalServerErrorOrNull(connection.getLastError());
+        return events.fatalServerErrorOrNull(connection.getLastError());
     }
 
     private void retry(PendingBatch batch, List<NatsMessage> entries) {

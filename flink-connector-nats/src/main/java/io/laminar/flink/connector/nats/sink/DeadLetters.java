@@ -11,7 +11,8 @@ import java.util.Map;
 /**
  * Builds the message a record becomes when it cannot be published where it should go and a
  * dead-letter subject is configured: the same payload (or as much as the server accepts), the
- * original headers and message id, plus headers that say why and where it was meant to go.
+ * original headers and message id (those NATS can carry), plus headers that say why and where it
+ * was meant to go.
  */
 @Internal
 final class DeadLetters {
@@ -27,6 +28,9 @@ final class DeadLetters {
 
     /** Room left for the control line (PUB/HPUB, subject, sizes) when a payload is cut. */
     private static final int HEADROOM = 256;
+
+    /** The longest header value the sink writes. */
+    private static final int MAX_HEADER_CHARS = 1024;
 
     private final String subject;
     private final Counter counter;
@@ -49,7 +53,7 @@ final class DeadLetters {
     NatsMessage ofRecord(Object record, String reason) {
         counter.inc();
         return NatsMessage.builder(subject, String.valueOf(record).getBytes(StandardCharsets.UTF_8))
-                .header(ERROR_HEADER, oneLine(reason))
+                .header(ERROR_HEADER, headerText(reason))
                 .build();
     }
 
@@ -66,16 +70,25 @@ final class DeadLetters {
         if (count) {
             counter.inc();
         }
-        NatsMessage.Builder builder =
-                NatsMessage.builder(subject, payload).messageId(original.getMessageId());
+        NatsMessage.Builder builder = NatsMessage.builder(subject, payload);
+        // A header NATS cannot carry (the reason the record is here, perhaps) is left out; the
+        // error header names it.
+        if (MessageHeaders.valueProblem(original.getMessageId()) == null) {
+            builder.messageId(original.getMessageId());
+        }
         for (Map.Entry<String, List<String>> header : original.getHeaders().entrySet()) {
+            if (MessageHeaders.nameProblem(header.getKey()) != null) {
+                continue;
+            }
             for (String value : header.getValue()) {
-                builder.header(header.getKey(), value);
+                if (MessageHeaders.valueProblem(value) == null) {
+                    builder.header(header.getKey(), value);
+                }
             }
         }
-        builder.header(ERROR_HEADER, oneLine(reason));
+        builder.header(ERROR_HEADER, headerText(reason));
         if (original.getSubject() != null) {
-            builder.header(ORIGINAL_SUBJECT_HEADER, oneLine(original.getSubject()));
+            builder.header(ORIGINAL_SUBJECT_HEADER, headerText(original.getSubject()));
         }
         if (cutFrom >= 0) {
             builder.header(TRUNCATED_FROM_HEADER, Long.toString(cutFrom));
@@ -83,12 +96,20 @@ final class DeadLetters {
         return builder.build();
     }
 
-    /** Header values cannot hold line breaks or control characters. */
-    private static String oneLine(String text) {
-        StringBuilder sb = new StringBuilder(Math.min(text.length(), 1024));
-        for (int i = 0; i < text.length() && sb.length() < 1024; i++) {
+    /**
+     * {@code text} as a header value, at most {@value #MAX_HEADER_CHARS} characters: header values
+     * are US-ASCII without line breaks, so control and non-ASCII characters are written as a
+     * backslash, 'u' and four hex digits, as in a Java or JSON string.
+     */
+    static String headerText(String text) {
+        StringBuilder sb = new StringBuilder(Math.min(text.length(), MAX_HEADER_CHARS));
+        for (int i = 0; i < text.length() && sb.length() < MAX_HEADER_CHARS; i++) {
             char c = text.charAt(i);
-            sb.append(c < ' ' || c == 127 ? ' ' : c);
+            if (c < ' ' || c >= 127) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
         }
         return sb.toString();
     }

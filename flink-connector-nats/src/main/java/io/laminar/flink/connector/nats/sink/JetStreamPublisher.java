@@ -159,6 +159,10 @@ final class JetStreamPublisher implements NatsPublisher {
             fail(batch.size(), result, serverError);
             return;
         }
+        if (connection.getStatus() == Connection.Status.CLOSED) {
+            fail(batch.size(), result, events.closedError(connection));
+            return;
+        }
         BatchAcks acks = new BatchAcks(batch, result);
         int issued = 0;
         for (NatsMessage message : batch) {
@@ -250,6 +254,7 @@ final class JetStreamPublisher implements NatsPublisher {
     }
 
     private CompletableFuture<PublishAck> publishAsync(NatsMessage message) {
+        events.publishing(message.getSubject(), null);
         Headers headers = message.jnatsHeaders();
         PublishOptions options = expectedStreamOnly;
         if (message.getMessageId() != null) {
@@ -382,6 +387,10 @@ final class JetStreamPublisher implements NatsPublisher {
             NatsSinkException serverError = events.pollFatalServerError();
             if (serverError != null) {
                 return serverError;
+            }
+            if (connection.getStatus() == Connection.Status.CLOSED) {
+                // jnats gave up reconnecting: every retry would fail the same way.
+                return events.closedError(connection);
             }
             switch (PublishErrorClassifier.classifyJetStream(error)) {
                 case FATAL:

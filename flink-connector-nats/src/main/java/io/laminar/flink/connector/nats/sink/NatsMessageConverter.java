@@ -17,6 +17,8 @@ final class NatsMessageConverter<IN> implements ElementConverter<IN, NatsMessage
 
     private static final long serialVersionUID = 1L;
 
+    private static final String SOURCE = "the sink's serializer";
+
     private final NatsMessageSerializer<IN> serializer;
     private final long maxRecordSizeInBytes;
     private final String deadLetterSubject;
@@ -74,12 +76,15 @@ final class NatsMessageConverter<IN> implements ElementConverter<IN, NatsMessage
                             + " filter the record out before the sink.");
         }
         try {
-            Subjects.validate(message.getSubject(), "subject", "the sink's serializer");
+            Subjects.validate(message.getSubject(), "subject", SOURCE);
             if (message.getReplyTo() != null) {
-                Subjects.validate(
-                        message.getReplyTo(), "reply-to subject", "the sink's serializer");
+                Subjects.validate(message.getReplyTo(), "reply-to subject", SOURCE);
+                Subjects.validateTogether(message.getSubject(), message.getReplyTo(), SOURCE);
             }
-        } catch (InvalidSubjectException e) {
+            if (message.hasHeaders()) {
+                MessageHeaders.validate(message, SOURCE);
+            }
+        } catch (InvalidSubjectException | InvalidHeaderException e) {
             if (deadLetters == null) {
                 throw e;
             }

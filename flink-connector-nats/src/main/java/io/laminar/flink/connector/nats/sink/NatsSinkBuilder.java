@@ -148,8 +148,10 @@ public class NatsSinkBuilder<IN>
     }
 
     /**
-     * Reconnect attempts before the connection is given up and the job fails (default 120; -1 means
-     * forever).
+     * Reconnect attempts per server before the connection is given up and the job fails (default
+     * 120; -1 means forever). With {@link #setReconnectWait} it bounds the server outage a job
+     * rides out; past it the job fails saying so, and a restart strategy restarts it from its last
+     * checkpoint.
      */
     public NatsSinkBuilder<IN> setMaxReconnects(int maxReconnects) {
         connection.maxReconnects(maxReconnects);
@@ -194,13 +196,28 @@ public class NatsSinkBuilder<IN>
         return this;
     }
 
-    /** A header sent with every record. */
+    /**
+     * A header sent with every record. Names are printable US-ASCII without {@code ':'}; values are
+     * US-ASCII without CR or LF (NATS headers carry no other characters).
+     */
     public NatsSinkBuilder<IN> setHeader(String key, String value) {
-        if (key == null || key.isEmpty()) {
-            throw new IllegalArgumentException("headers: a header key must not be empty.");
+        String problem = MessageHeaders.nameProblem(key);
+        if (problem != null) {
+            throw new IllegalArgumentException(
+                    "setHeader: the header key "
+                            + (key == null ? "null" : "'" + key + "'")
+                            + " cannot be sent: "
+                            + problem
+                            + ".");
         }
-        if (value == null) {
-            throw new IllegalArgumentException("headers: the value of '" + key + "' is null.");
+        problem = MessageHeaders.valueProblem(value);
+        if (problem != null) {
+            throw new IllegalArgumentException(
+                    "setHeader: the value of header '"
+                            + key
+                            + "' cannot be sent: "
+                            + problem
+                            + ".");
         }
         headers.put(key, value);
         return this;
@@ -247,12 +264,13 @@ public class NatsSinkBuilder<IN>
     }
 
     /**
-     * Records that can never be published where they should go (invalid subject, serialization
-     * error, larger than the server's {@code max_payload} or the max record size) are published
-     * here instead, with headers {@code Nats-Sink-Error} (why) and {@code
-     * Nats-Sink-Original-Subject}; a payload that is too large is cut to fit and {@code
-     * Nats-Sink-Truncated-From} gives its size. Counted by the {@code nats.deadLettered} metric.
-     * Without it (the default) such a record fails the job.
+     * Records that can never be published where they should go (invalid or too long subject, a
+     * header NATS cannot carry, serialization error, larger than the server's {@code max_payload}
+     * or the max record size) are published here instead, with headers {@code Nats-Sink-Error}
+     * (why) and {@code Nats-Sink-Original-Subject}; a payload that is too large is cut to fit and
+     * {@code Nats-Sink-Truncated-From} gives its size. The record's own headers come along, except
+     * those NATS cannot carry. Counted by the {@code nats.deadLettered} metric. Without it (the
+     * default) such a record fails the job.
      */
     public NatsSinkBuilder<IN> setDeadLetterSubject(String subject) {
         this.deadLetterSubject = subject == null || subject.isEmpty() ? null : subject;
@@ -349,11 +367,6 @@ public class NatsSinkBuilder<IN>
         }
         if (subject != null) {
             Subjects.validate(subject, "subject", "setSubject");
-        }
-        for (String key : headers.keySet()) {
-            if (key.isEmpty()) {
-                throw new IllegalArgumentException("headers: a header key must not be empty.");
-            }
         }
         return new SchemaMessageSerializer<>(
                 serializationSchema, subject, subjectSelector, replyToSelector, headers);

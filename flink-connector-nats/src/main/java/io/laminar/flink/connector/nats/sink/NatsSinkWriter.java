@@ -59,9 +59,11 @@ class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
                 new SimpleBatchCreator<>(configuration.getMaxBatchSizeInBytes()),
                 new DequeRequestBuffer<>());
         this.metrics = new NatsSinkMetrics(context.metricGroup());
-        ConnectionEvents events = new ConnectionEvents(metrics);
         // ${NAME} references are resolved here, on the TaskManager, never at planning time.
-        this.connection = connect(settings.getConnection().resolveEnvironmentReferences(), events);
+        ConnectionSettings connectionSettings =
+                settings.getConnection().resolveEnvironmentReferences();
+        ConnectionEvents events = new ConnectionEvents(metrics, connectionSettings);
+        this.connection = connect(connectionSettings, events);
         this.closeFlushTimeout = min(settings.getConfirmTimeout(), Duration.ofSeconds(5));
         String subtask = context.getTaskInfo().getTaskNameWithSubtasks().replaceAll("\\s+", "-");
         Duration retryBackoff = max(settings.getConnection().getReconnectWait(), MIN_RETRY_BACKOFF);

@@ -35,6 +35,8 @@ final class PublishErrorClassifier {
 
     private static final String PERMISSION_VIOLATION = "permissions violation";
 
+    private static final String MAX_CONTROL_LINE_EXCEEDED = "maximum control line exceeded";
+
     private static final List<FatalRule> CHAIN =
             Arrays.asList(
                     // jnats checks the payload against the server's max_payload before sending.
@@ -82,16 +84,45 @@ final class PublishErrorClassifier {
      * -ERR}), or null when it is not about a publish that can never succeed.
      */
     static NatsSinkException fatalServerErrorOrNull(String serverError) {
+        return fatalServerErrorOrNull(serverError, null);
+    }
+
+    /**
+     * As {@link #fatalServerErrorOrNull(String)}; {@code longestSubject} describes the longest
+     * subject published on the connection (null when unknown), which is what a control line over
+     * the server's limit is most likely about.
+     */
+    static NatsSinkException fatalServerErrorOrNull(String serverError, String longestSubject) {
         if (serverError == null) {
             return null;
         }
-        if (serverError.toLowerCase(Locale.ROOT).contains(PERMISSION_VIOLATION)
-                && serverError.toLowerCase(Locale.ROOT).contains("publish")) {
+        String lower = serverError.toLowerCase(Locale.ROOT);
+        if (lower.contains(PERMISSION_VIOLATION) && lower.contains("publish")) {
             return new NatsSinkException(
                     "The NATS server refused a publish: "
                             + serverError
                             + ". The connection's user may not publish to that subject; grant the"
                             + " permission or route the records elsewhere.");
+        }
+        if (lower.contains(MAX_CONTROL_LINE_EXCEEDED)) {
+            // The server closes the connection; publishing the same message again after the
+            // reconnect would close it again, forever.
+            return new NatsSinkException(
+                    "The NATS server closed the connection ("
+                            + serverError
+                            + "): a message's control line (subject, reply-to subject and sizes)"
+                            + " was longer than the server's max_control_line"
+                            + (longestSubject == null
+                                    ? ""
+                                    : "; the longest subject published on the connection is "
+                                            + longestSubject)
+                            + ". The sink accepts up to "
+                            + Subjects.MAX_SUBJECT_BYTES
+                            + " bytes for subject and reply-to subject together, which fits the"
+                            + " default max_control_line of "
+                            + Subjects.SERVER_MAX_CONTROL_LINE_BYTES
+                            + " bytes; this server's is lower. Shorten the subjects or raise"
+                            + " max_control_line on the server.");
         }
         return null;
     }

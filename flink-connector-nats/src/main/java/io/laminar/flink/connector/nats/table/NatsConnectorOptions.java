@@ -197,8 +197,10 @@ public final class NatsConnectorOptions {
                     .intType()
                     .defaultValue(ConnectionSettings.DEFAULT_MAX_RECONNECTS)
                     .withDescription(
-                            "Reconnect attempts before the connection is given up and the job"
-                                    + " fails (and restarts from its last checkpoint); -1 means"
+                            "Reconnect attempts per server before the connection is given up"
+                                    + " and the job fails (and, with a restart strategy, restarts"
+                                    + " from its last checkpoint); with 'reconnect.wait' it is"
+                                    + " the longest server outage the job rides out. -1 means"
                                     + " forever.");
 
     public static final ConfigOption<MemorySize> RECONNECT_BUFFER_SIZE =
@@ -235,7 +237,8 @@ public final class NatsConnectorOptions {
                                     + " '{\"content-type\":\"application/json\"}'. Single headers"
                                     + " can also be given as 'headers.<key>' options. Per-row"
                                     + " headers from the 'headers' metadata column win over"
-                                    + " these.");
+                                    + " these. Names are printable US-ASCII without ':', values"
+                                    + " US-ASCII without CR or LF.");
 
     public static final ConfigOption<String> REPLY_TO_FIELD =
             ConfigOptions.key("reply_to_field")
@@ -296,8 +299,9 @@ public final class NatsConnectorOptions {
                     .stringType()
                     .noDefaultValue()
                     .withDescription(
-                            "Rows that can never be published where they should go (invalid"
-                                    + " subject, serialization error, larger than the server's"
+                            "Rows that can never be published where they should go (invalid or"
+                                    + " too long subject, a header NATS cannot carry,"
+                                    + " serialization error, larger than the server's"
                                     + " max_payload) are published to this subject instead, with"
                                     + " headers Nats-Sink-Error (why) and"
                                     + " Nats-Sink-Original-Subject; counted by the"

@@ -4,6 +4,7 @@ import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.connection.EnvironmentReferences;
 import io.laminar.flink.connector.nats.connection.TlsSettings;
 import io.laminar.flink.connector.nats.sink.JetStreamSettings;
+import io.laminar.flink.connector.nats.sink.MessageHeaders;
 import io.laminar.flink.connector.nats.sink.Subjects;
 import io.laminar.flink.connector.nats.table.NatsConnectorOptions.ValueFieldsInclude;
 
@@ -200,7 +201,7 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
             if (problem != null) {
                 throw new ValidationException(
                         "Option 'sink.dead-letter.subject' = '"
-                                + subject
+                                + Subjects.printable(subject)
                                 + "' is not a valid subject: "
                                 + problem);
             }
@@ -338,7 +339,10 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
             String problem = Subjects.problem(subject);
             if (problem != null) {
                 throw new ValidationException(
-                        "Option 'subject' = '" + subject + "' is not a valid subject: " + problem);
+                        "Option 'subject' = '"
+                                + Subjects.printable(subject)
+                                + "' is not a valid subject: "
+                                + problem);
             }
         }
         routing.staticSubject(subject);
@@ -452,33 +456,51 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
                                     + field.getValue().getNodeType()
                                     + ".");
                 }
-                headers.put(checkHeaderKey(field.getKey()), field.getValue().asText());
+                String key = field.getKey();
+                String value = field.getValue().asText();
+                checkHeader(HEADERS.key(), key, value);
+                headers.put(key, value);
             }
         }
         for (Map.Entry<String, String> e : options.entrySet()) {
             if (e.getKey().startsWith(HEADERS_PREFIX)) {
-                headers.put(
-                        checkHeaderKey(e.getKey().substring(HEADERS_PREFIX.length())),
-                        e.getValue());
+                String key = e.getKey().substring(HEADERS_PREFIX.length());
+                checkHeader(e.getKey(), key, e.getValue());
+                headers.put(key, e.getValue());
             }
         }
         return headers;
     }
 
-    private static String checkHeaderKey(String key) {
-        if (key.isEmpty()) {
-            throw new ValidationException("Option 'headers': a header name is empty.");
+    /**
+     * Checks a static header at planning time; a value with {@code ${NAME}} references is checked
+     * once they are resolved, on the TaskManager. The value is never shown: it may be a secret.
+     */
+    private static void checkHeader(String option, String key, String value) {
+        String problem = MessageHeaders.nameProblem(key);
+        if (problem != null) {
+            throw new ValidationException(
+                    "Option '"
+                            + option
+                            + "': the header name '"
+                            + key
+                            + "' cannot be sent: "
+                            + problem
+                            + ".");
         }
-        for (int i = 0; i < key.length(); i++) {
-            char c = key.charAt(i);
-            if (c <= ' ' || c == ':' || c >= 127) {
+        if (!EnvironmentReferences.contains(value)) {
+            problem = MessageHeaders.valueProblem(value);
+            if (problem != null) {
                 throw new ValidationException(
-                        "Option 'headers': the header name '"
+                        "Option '"
+                                + option
+                                + "': the value of header '"
                                 + key
-                                + "' contains a space, ':' or a non-ASCII character.");
+                                + "' cannot be sent: "
+                                + problem
+                                + ".");
             }
         }
-        return key;
     }
 
     private static <T> T get(Configuration config, ConfigOption<T> option) {

@@ -1,6 +1,7 @@
 package io.laminar.flink.connector.nats.table;
 
 import io.laminar.flink.connector.nats.connection.EnvironmentReferences;
+import io.laminar.flink.connector.nats.sink.MessageHeaders;
 import io.laminar.flink.connector.nats.sink.NatsMessage;
 import io.laminar.flink.connector.nats.sink.NatsMessageSerializer;
 
@@ -43,6 +44,22 @@ final class RowDataMessageSerializer implements NatsMessageSerializer<RowData> {
         headers = new LinkedHashMap<>();
         routing.staticHeaders.forEach(
                 (k, v) -> headers.put(k, EnvironmentReferences.resolve(v, "headers." + k)));
+        headers.forEach(
+                (k, v) -> {
+                    String problem = MessageHeaders.valueProblem(v);
+                    if (problem != null) {
+                        // Planning checked every value without a ${NAME} reference.
+                        throw new IllegalArgumentException(
+                                "Static header '"
+                                        + k
+                                        + "' (option 'headers' or 'headers."
+                                        + k
+                                        + "'): its value, once its ${NAME} references are"
+                                        + " resolved, cannot be sent: "
+                                        + problem
+                                        + ".");
+                    }
+                });
     }
 
     @Override

@@ -60,6 +60,36 @@ class NatsMessageConverterTest {
     }
 
     @Test
+    void a_header_nats_cannot_carry_is_named_with_header_and_subject() {
+        NatsMessageConverter<String> converter =
+                new NatsMessageConverter<>(
+                        v -> NatsMessage.builder("orders." + v, null).header("x-note", v).build(),
+                        1024);
+        assertThat(converter.apply("plain", null).getHeaders().get("x-note"))
+                .containsExactly("plain");
+        assertThatThrownBy(() -> converter.apply("日本", null))
+                .isInstanceOf(InvalidHeaderException.class)
+                .hasMessageStartingWith(
+                        "Invalid value for NATS header 'x-note' in a message for subject"
+                                + " 'orders.日本' from the sink's serializer: it contains the"
+                                + " non-ASCII character '日' (U+65E5) at position 0");
+    }
+
+    @Test
+    void subject_and_reply_to_too_long_together_are_named() {
+        NatsMessageConverter<String> converter =
+                new NatsMessageConverter<>(
+                        v ->
+                                NatsMessage.builder("s".repeat(3_000), null)
+                                        .replyTo("r".repeat(1_001))
+                                        .build(),
+                        1 << 20);
+        assertThatThrownBy(() -> converter.apply("x", null))
+                .isInstanceOf(InvalidSubjectException.class)
+                .hasMessageContaining("from the sink's serializer: together they are 4001 bytes");
+    }
+
+    @Test
     void a_record_over_the_max_record_size_names_subject_and_setting() {
         NatsMessageConverter<String> converter =
                 new NatsMessageConverter<>(v -> NatsMessage.of("orders.big", new byte[200]), 100);

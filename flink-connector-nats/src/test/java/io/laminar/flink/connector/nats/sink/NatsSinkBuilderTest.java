@@ -119,8 +119,31 @@ class NatsSinkBuilderTest {
 
     @Test
     void header_keys_and_values_are_checked() {
-        assertThatThrownBy(() -> valid().setHeader("", "v")).hasMessageContaining("header key");
-        assertThatThrownBy(() -> valid().setHeader("k", null)).hasMessageContaining("'k'");
+        assertThatThrownBy(() -> valid().setHeader("", "v"))
+                .hasMessage("setHeader: the header key '' cannot be sent: it is empty.");
+        assertThatThrownBy(() -> valid().setHeader("k", null))
+                .hasMessage(
+                        "setHeader: the value of header 'k' cannot be sent: it is null; leave the"
+                                + " header out instead.");
+        assertThatThrownBy(() -> valid().setHeader("x:note", "v"))
+                .hasMessageStartingWith(
+                        "setHeader: the header key 'x:note' cannot be sent: it contains ':' at"
+                                + " position 1");
+        assertThatThrownBy(() -> valid().setHeader("x-note", "héllo 日本"))
+                .hasMessageStartingWith(
+                        "setHeader: the value of header 'x-note' cannot be sent: it contains the"
+                                + " non-ASCII character 'é' (U+00E9) at position 1; NATS header"
+                                + " values are US-ASCII without CR or LF")
+                .hasMessageNotContaining("llo");
+        assertThatThrownBy(() -> valid().setHeader("x-note", "a\r\nb"))
+                .hasMessageContaining("it contains a line break (U+000D) at position 1");
+    }
+
+    @Test
+    void a_static_subject_too_long_for_the_control_line_is_named_when_building() {
+        assertThatThrownBy(() -> valid().setSubject("o".repeat(4_001)).build())
+                .isInstanceOf(InvalidSubjectException.class)
+                .hasMessageContaining("from setSubject: it is 4001 bytes long (UTF-8)");
     }
 
     @Test

@@ -105,6 +105,99 @@ class NatsSinkDeadLetterITCase {
         }
     }
 
+    /**
+     * Builds each record's message: "ok" as it is, the others each with one thing NATS cannot
+     * carry. Every message also has a header that NATS can carry, which the dead letter keeps.
+     */
+    private static NatsMessage unsendable(String record) {
+        String subject =
+                record.equals("long-subject") ? "dl.hdr.out." + "z".repeat(4_100) : "dl.hdr.out";
+        NatsMessage.Builder message =
+                NatsMessage.builder(subject, record.getBytes(StandardCharsets.UTF_8))
+                        .header("x-keep", "yes");
+        switch (record) {
+            case "non-ascii-value":
+                message.header("x-note", "héllo 日本");
+                break;
+            case "line-break-value":
+                message.header("x-note", "one\r\ntwo");
+                break;
+            case "bad-name":
+                message.header("x note", "v");
+                break;
+            default:
+                break;
+        }
+        return message.build();
+    }
+
+    @Test
+    void records_with_headers_or_subjects_nats_cannot_carry_are_dead_lettered_with_the_reason()
+            throws Exception {
+        try (Connection client = NATS.connect();
+                MessageCollector out = MessageCollector.subscribe(client, "dl.hdr.out.>");
+                MessageCollector outExact = MessageCollector.subscribe(client, "dl.hdr.out");
+                MessageCollector dead = MessageCollector.subscribe(client, "dl.hdr.dead")) {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(1);
+            env.fromData("ok", "non-ascii-value", "line-break-value", "bad-name", "long-subject")
+                    .sinkTo(
+                            NatsSink.<String>builder()
+                                    .setServers(NATS.url())
+                                    .setMessageSerializer(NatsSinkDeadLetterITCase::unsendable)
+                                    .setDeadLetterSubject("dl.hdr.dead")
+                                    .build());
+            JobID job = env.execute("dead letters for headers and long subjects").getJobID();
+
+            Message ok = outExact.awaitCount(1, DEADLINE).get(0);
+            assertThat(new String(ok.getData(), StandardCharsets.UTF_8)).isEqualTo("ok");
+            List<Message> letters = dead.awaitCount(4, DEADLINE);
+            assertThat(letters)
+                    .extracting(m -> new String(m.getData(), StandardCharsets.UTF_8))
+                    .containsExactly(
+                            "non-ascii-value", "line-break-value", "bad-name", "long-subject");
+            for (Message letter : letters) {
+                assertThat(letter.getHeaders().get("x-keep")).containsExactly("yes");
+            }
+
+            Message nonAscii = letters.get(0);
+            assertThat(nonAscii.getHeaders().getFirst(DeadLetters.ORIGINAL_SUBJECT_HEADER))
+                    .isEqualTo("dl.hdr.out");
+            assertThat(nonAscii.getHeaders().getFirst(DeadLetters.ERROR_HEADER))
+                    .startsWith(
+                            "Invalid value for NATS header 'x-note' in a message for subject"
+                                    + " 'dl.hdr.out'")
+                    .contains("non-ASCII character '\\u00e9' (U+00E9) at position 1");
+            assertThat(nonAscii.getHeaders().keySet())
+                    .containsExactlyInAnyOrder(
+                            "x-keep",
+                            DeadLetters.ERROR_HEADER,
+                            DeadLetters.ORIGINAL_SUBJECT_HEADER);
+
+            Message lineBreak = letters.get(1);
+            assertThat(lineBreak.getHeaders().getFirst(DeadLetters.ERROR_HEADER))
+                    .startsWith("Invalid value for NATS header 'x-note'")
+                    .contains("line break (U+000D) at position 3");
+            assertThat(lineBreak.getHeaders().containsKey("x-note")).isFalse();
+
+            Message badName = letters.get(2);
+            assertThat(badName.getHeaders().getFirst(DeadLetters.ERROR_HEADER))
+                    .startsWith("Invalid NATS header name 'x note' in a message for subject")
+                    .contains("space or control character (U+0020) at position 1");
+            assertThat(badName.getHeaders().containsKey("x note")).isFalse();
+
+            Message longSubject = letters.get(3);
+            assertThat(longSubject.getHeaders().getFirst(DeadLetters.ERROR_HEADER))
+                    .startsWith("Invalid NATS subject 'dl.hdr.out.zzz")
+                    .contains("it is 4111 bytes long (UTF-8), over the sink's limit of 4000 bytes");
+            assertThat(longSubject.getHeaders().getFirst(DeadLetters.ORIGINAL_SUBJECT_HEADER))
+                    .isEqualTo(("dl.hdr.out." + "z".repeat(4_100)).substring(0, 1024));
+
+            assertThat(out.count()).isZero();
+            assertThat(counter(job, "deadLettered")).isEqualTo(4);
+        }
+    }
+
     private static long counter(JobID job, String name) {
         return FlinkMetrics.sinkCounter(METRICS, job, name);
     }

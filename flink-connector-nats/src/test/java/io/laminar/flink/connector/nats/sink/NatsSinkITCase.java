@@ -39,10 +39,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 /** The DataStream sink against a real nats-server and a Flink MiniCluster. */
 class NatsSinkITCase {
@@ -383,6 +385,123 @@ class NatsSinkITCase {
         } finally {
             guarded.close();
         }
+    }
+
+    @Test
+    void a_subject_too_long_for_the_servers_control_line_fails_the_job_naming_it() {
+        String longSubject = "it.long." + "x".repeat(5_000);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        env.fromData("a")
+                .sinkTo(
+                        NatsSink.<String>builder()
+                                .setServers(NATS.url())
+                                .setSerializationSchema(new SimpleStringSchema())
+                                .setSubjectSelector(v -> longSubject)
+                                .build());
+        assertThatThrownBy(() -> env.execute("long subject"))
+                .satisfies(
+                        e ->
+                                assertThat(
+                                                ExceptionUtils.findThrowable(
+                                                        e, InvalidSubjectException.class))
+                                        .get()
+                                        .extracting(Throwable::getMessage)
+                                        .asString()
+                                        .startsWith(
+                                                "Invalid NATS subject '"
+                                                        + longSubject.substring(0, 256)
+                                                        + "...' from the sink's serializer: it is"
+                                                        + " 5008 bytes long (UTF-8), over the"
+                                                        + " sink's limit of 4000 bytes")
+                                        .contains("max_control_line (4096 bytes by default)")
+                                        .doesNotContain(longSubject.substring(0, 300)));
+    }
+
+    /**
+     * A server configured with a shorter max_control_line than the sink's limit closes the
+     * connection on the long subject; publishing it again after the reconnect would close it again,
+     * forever. The job fails instead, naming the subject.
+     */
+    @Test
+    void a_server_with_a_shorter_max_control_line_fails_the_job_instead_of_reconnecting_forever()
+            throws Exception {
+        NatsServerExtension strict =
+                NatsServerExtension.builder().config("max_control_line: 1024").build();
+        strict.start();
+        String longSubject = "it.mcl." + "y".repeat(2_000);
+        try {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(1);
+            env.fromData("a")
+                    .sinkTo(
+                            NatsSink.<String>builder()
+                                    .setServers(strict.url())
+                                    .setReconnectWait(Duration.ofMillis(100))
+                                    .setSerializationSchema(new SimpleStringSchema())
+                                    .setSubject(longSubject)
+                                    .build());
+            JobClient job = env.executeAsync("server max_control_line");
+            Throwable failure =
+                    catchThrowable(
+                            () ->
+                                    job.getJobExecutionResult()
+                                            .get(DEADLINE.toSeconds(), TimeUnit.SECONDS));
+            if (!job.getJobStatus().get().isGloballyTerminalState()) {
+                job.cancel().get(30, TimeUnit.SECONDS);
+            }
+            assertThat(failure).as("the job failed").isInstanceOf(ExecutionException.class);
+            assertThat(ExceptionUtils.findThrowable(failure, NatsSinkException.class))
+                    .get()
+                    .extracting(Throwable::getMessage)
+                    .asString()
+                    .contains("maximum control line exceeded")
+                    .contains(
+                            "the longest subject published on the connection is '"
+                                    + longSubject.substring(0, 256)
+                                    + "...' (2007 bytes)")
+                    .contains("raise max_control_line on the server");
+            assertThat(counter(job.getJobID(), "reconnects"))
+                    .as("the job failed at the first republish, not after a loop of them")
+                    .isBetween(1L, 2L);
+        } finally {
+            strict.close();
+        }
+    }
+
+    @Test
+    void a_header_value_nats_cannot_carry_fails_the_job_naming_header_and_subject() {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        env.fromData("a")
+                .sinkTo(
+                        NatsSink.<String>builder()
+                                .setServers(NATS.url())
+                                .setMessageSerializer(
+                                        v ->
+                                                NatsMessage.builder(
+                                                                "it.hdr.utf8",
+                                                                v.getBytes(StandardCharsets.UTF_8))
+                                                        .header("x-note", "héllo 日本")
+                                                        .build())
+                                .build());
+        assertThatThrownBy(() -> env.execute("non-ASCII header"))
+                .satisfies(
+                        e ->
+                                assertThat(
+                                                ExceptionUtils.findThrowable(
+                                                        e, InvalidHeaderException.class))
+                                        .get()
+                                        .extracting(Throwable::getMessage)
+                                        .asString()
+                                        .startsWith(
+                                                "Invalid value for NATS header 'x-note' in a"
+                                                        + " message for subject 'it.hdr.utf8' from"
+                                                        + " the sink's serializer: it contains the"
+                                                        + " non-ASCII character 'é' (U+00E9)"
+                                                        + " at position 1; NATS header values are"
+                                                        + " US-ASCII without CR or LF")
+                                        .doesNotContain("llo"));
     }
 
     @Test

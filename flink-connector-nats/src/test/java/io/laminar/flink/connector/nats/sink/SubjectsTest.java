@@ -5,6 +5,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -36,6 +37,55 @@ class SubjectsTest {
                 .hasMessageContaining(reason)
                 .hasMessageContaining("from the subject selector")
                 .hasMessageContaining(subject.isEmpty() ? "''" : subject.replace("\t", "\\u0009"));
+    }
+
+    @Test
+    void a_subject_of_the_limit_in_bytes_passes_one_byte_more_is_named_with_length_and_limit() {
+        assertThatCode(() -> Subjects.validate("x".repeat(4_000), "subject", "test"))
+                .doesNotThrowAnyException();
+        String tooLong = "orders." + "x".repeat(3_994);
+        assertThatThrownBy(() -> Subjects.validate(tooLong, "subject", "the subject selector"))
+                .isInstanceOf(InvalidSubjectException.class)
+                .hasMessageStartingWith(
+                        "Invalid NATS subject '"
+                                + tooLong.substring(0, 256)
+                                + "...' from the subject selector: it is 4001 bytes long (UTF-8),"
+                                + " over the sink's limit of 4000 bytes for subject and reply-to"
+                                + " subject together: nats-server closes the connection when a"
+                                + " message's control line exceeds its max_control_line (4096"
+                                + " bytes by default).")
+                .hasMessageNotContaining(tooLong.substring(0, 257));
+    }
+
+    @Test
+    void the_limit_counts_utf8_bytes_not_characters() {
+        // 'é' is two bytes in UTF-8, as jnats writes subjects.
+        assertThatCode(() -> Subjects.validate("é".repeat(2_000), "subject", "test"))
+                .doesNotThrowAnyException();
+        assertThatThrownBy(() -> Subjects.validate("é".repeat(2_001), "subject", "test"))
+                .hasMessageContaining("it is 4002 bytes long (UTF-8)");
+        assertThat(Subjects.problem("é".repeat(1_334))).isNull();
+    }
+
+    @Test
+    void subject_and_reply_to_are_limited_together() {
+        String subject = "s".repeat(2_500);
+        assertThatCode(() -> Subjects.validateTogether(subject, "r".repeat(1_500), "test"))
+                .doesNotThrowAnyException();
+        assertThatCode(() -> Subjects.validateTogether(subject, null, "test"))
+                .doesNotThrowAnyException();
+        assertThatThrownBy(() -> Subjects.validateTogether(subject, "r".repeat(1_501), "test"))
+                .isInstanceOf(InvalidSubjectException.class)
+                .hasMessageStartingWith(
+                        "Invalid NATS subject '"
+                                + "s".repeat(256)
+                                + "...' with reply-to subject '"
+                                + "r".repeat(256)
+                                + "...' from test: together they are 4001 bytes long (UTF-8),"
+                                + " over the sink's limit of 4000 bytes");
+        assertThatThrownBy(
+                        () -> Subjects.validateTogether("é".repeat(1_000), "é".repeat(1_001), "t"))
+                .hasMessageContaining("together they are 4002 bytes long");
     }
 
     @Test

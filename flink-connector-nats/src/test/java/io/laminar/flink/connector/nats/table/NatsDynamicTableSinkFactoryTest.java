@@ -655,6 +655,49 @@ class NatsDynamicTableSinkFactoryTest {
     }
 
     @Test
+    void header_values_and_names_nats_cannot_carry_are_rejected_naming_option_and_header() {
+        Map<String, String> options = minimal();
+        options.put("headers", "{\"x-note\":\"héllo 日本\"}");
+        assertRejected(
+                options,
+                "Option 'headers': the value of header 'x-note' cannot be sent: it contains the"
+                        + " non-ASCII character 'é' (U+00E9) at position 1; NATS header values"
+                        + " are US-ASCII without CR or LF");
+        options = minimal();
+        options.put("headers.x-note", "one\ntwo");
+        assertRejected(
+                options,
+                "Option 'headers.x-note': the value of header 'x-note' cannot be sent: it contains"
+                        + " a line break (U+000A) at position 3");
+        options = minimal();
+        options.put("headers.x:note", "v");
+        assertRejected(
+                options,
+                "Option 'headers.x:note': the header name 'x:note' cannot be sent: it contains ':'"
+                        + " at position 1");
+    }
+
+    @Test
+    void a_header_value_with_an_environment_reference_is_checked_once_resolved() {
+        Map<String, String> options = minimal();
+        options.put("headers.x-token", "${" + TEST_PASSWORD_VARIABLE + "}");
+        assertThat(sink(SCHEMA, options).routing().staticHeaders)
+                .containsOnly(entry("x-token", "${" + TEST_PASSWORD_VARIABLE + "}"));
+    }
+
+    @Test
+    void a_static_subject_too_long_for_the_control_line_is_rejected() {
+        Map<String, String> options = minimal();
+        options.put("subject", "o".repeat(4_001));
+        assertRejected(
+                options,
+                "Option 'subject' = '"
+                        + "o".repeat(256)
+                        + "...' is not a valid subject: it is"
+                        + " 4001 bytes long (UTF-8), over the sink's limit of 4000 bytes");
+    }
+
+    @Test
     void exactly_once_without_jetstream_is_rejected() {
         Map<String, String> options = allRoutingFields();
         options.put("sink.delivery-guarantee", "exactly-once");

@@ -338,6 +338,30 @@ class NatsSqlITCase {
     }
 
     @Test
+    void a_row_header_nats_cannot_carry_fails_the_job_naming_header_and_subject() {
+        tEnv.executeSql(
+                "CREATE TABLE utf8_headers (body STRING,"
+                        + " hdrs MAP<STRING, STRING> METADATA FROM 'headers') WITH ("
+                        + " 'connector' = 'nats_sink', 'servers' = '"
+                        + NATS.url()
+                        + "', 'subject' = 'sql.hdr', 'format' = 'json')");
+        assertThatThrownBy(
+                        () ->
+                                run(
+                                        "INSERT INTO utf8_headers"
+                                                + " SELECT 'x', MAP['x-note', 'héllo 日本']"))
+                .satisfies(
+                        e ->
+                                assertThat(ExceptionUtils.stringifyException(e))
+                                        .contains(
+                                                "Invalid value for NATS header 'x-note' in a"
+                                                        + " message for subject 'sql.hdr' from the"
+                                                        + " sink's serializer: it contains the"
+                                                        + " non-ASCII character 'é' (U+00E9) at"
+                                                        + " position 1"));
+    }
+
+    @Test
     void the_secret_never_enters_the_plan_and_is_resolved_on_the_task_manager() throws Exception {
         tEnv.executeSql(
                 "CREATE TABLE secret_sink (id INT) WITH ("
