@@ -50,20 +50,27 @@ final class ConnectionEvents implements ConnectionListener, ErrorListener {
         switch (event) {
             case DISCONNECTED:
                 metrics.disconnected();
-                LOG.warn("Disconnected from NATS; reconnecting.");
+                LOG.warn("NATS connection{} lost its server; reconnecting.", nameOf(conn));
                 break;
             case RECONNECTED:
                 metrics.reconnected();
                 LOG.info(
-                        "Reconnected to NATS server {}.",
+                        "NATS connection{} reconnected to server {}.",
+                        nameOf(conn),
                         ConnectionSettings.redactUrl(conn.getConnectedUrl()));
                 break;
             case CLOSED:
-                LOG.info("NATS connection closed.");
+                LOG.info("NATS connection{} closed.", nameOf(conn));
                 break;
             default:
                 break;
         }
+    }
+
+    /** " 'name'" for a named connection, so the log lines of several sinks can be told apart. */
+    private static String nameOf(Connection conn) {
+        String name = conn.getOptions() == null ? null : conn.getOptions().getConnectionName();
+        return name == null ? "" : " '" + name + "'";
     }
 
     @Override

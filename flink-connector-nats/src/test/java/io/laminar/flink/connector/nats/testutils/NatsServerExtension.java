@@ -103,6 +103,7 @@ public final class NatsServerExtension
     private final boolean jetStream;
     private final String config;
     private final int maxPayload;
+    private final int fixedPort;
 
     // Mutated under "this"; volatile where the shutdown hook reads them without the lock.
     private Mode mode;
@@ -126,6 +127,7 @@ public final class NatsServerExtension
         this.jetStream = builder.jetStream;
         this.config = builder.config;
         this.maxPayload = builder.maxPayload;
+        this.fixedPort = builder.port;
     }
 
     /** Returns a builder for a customised extension. */
@@ -193,7 +195,10 @@ public final class NatsServerExtension
         if (process != null && process.isAlive()) {
             return;
         }
-        if (port < 0) {
+        if (port < 0 && fixedPort > 0) {
+            port = fixedPort;
+            startOnSamePort();
+        } else if (port < 0) {
             startOnFreshPort();
         } else {
             startOnSamePort();
@@ -223,6 +228,39 @@ public final class NatsServerExtension
                 "port " + stoppedPort + " to refuse connections after nats-server exited",
                 STOP_TIMEOUT,
                 () -> !acceptsConnections(stoppedPort));
+    }
+
+    /**
+     * Kills the server with SIGKILL, as a crash would: no goodbye to clients or cluster peers, and
+     * whatever sits in its buffers is gone. Waits until the port refuses connections. The port and
+     * store directory are kept for {@link #start()}. Does nothing if the server is not running.
+     */
+    public synchronized void kill() {
+        requireProcessMode("kill()");
+        Process p = process;
+        if (p == null) {
+            return;
+        }
+        p.destroyForcibly();
+        try {
+            if (!p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException(
+                        "nats-server (pid "
+                                + p.pid()
+                                + ") still alive "
+                                + STOP_TIMEOUT
+                                + " after SIGKILL");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while killing nats-server", e);
+        }
+        process = null;
+        final int killedPort = port;
+        Await.until(
+                "port " + killedPort + " to refuse connections after nats-server was killed",
+                STOP_TIMEOUT,
+                () -> !acceptsConnections(killedPort));
     }
 
     /** {@link #stop()} followed by {@link #start()} on the same port and store directory. */
@@ -604,7 +642,7 @@ public final class NatsServerExtension
         }
     }
 
-    private static int freePort() {
+    static int freePort() {
         try (ServerSocket socket = new ServerSocket()) {
             socket.bind(new InetSocketAddress(InetAddress.getByName(LOOPBACK), 0));
             return socket.getLocalPort();
@@ -727,6 +765,7 @@ public final class NatsServerExtension
         private boolean jetStream = true;
         private String config;
         private int maxPayload;
+        private int port;
 
         private Builder() {}
 
@@ -751,6 +790,18 @@ public final class NatsServerExtension
                 throw new IllegalArgumentException("maxPayload must be positive: " + bytes);
             }
             this.maxPayload = bytes;
+            return this;
+        }
+
+        /**
+         * Listens on this client port instead of a free one picked at start (needed when other
+         * servers' configuration must name it, as in a cluster).
+         */
+        public Builder port(int port) {
+            if (port <= 0 || port > 65535) {
+                throw new IllegalArgumentException("port out of range: " + port);
+            }
+            this.port = port;
             return this;
         }
 

@@ -1,0 +1,357 @@
+package io.laminar.flink.connector.nats.testutils;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.Options;
+
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * JUnit 5 extension that runs a cluster of real {@code nats-server} processes on loopback: three
+ * nodes by default, joined by cluster routes, each with JetStream and a store directory of its own,
+ * each with a monitoring port so tests can ask which node serves a client.
+ *
+ * <pre>{@code
+ * @RegisterExtension static final NatsClusterExtension CLUSTER = new NatsClusterExtension();
+ * ...
+ * int node = CLUSTER.nodeServing("my-sink-connection");
+ * CLUSTER.node(node).kill();
+ * ...
+ * CLUSTER.node(node).start();
+ * }</pre>
+ *
+ * <p>{@link #start()} returns once every node is routed to every other and JetStream has a meta
+ * leader, so streams can be created right away. Nodes are named {@code n1}, {@code n2}, ... (their
+ * {@code server_name}, which is what JetStream reports as a stream's leader); {@link #node(int)}
+ * counts from 0.
+ */
+public final class NatsClusterExtension
+        implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
+
+    /** Name of the cluster in every node's {@code cluster} block. */
+    public static final String CLUSTER_NAME = "laminar-test";
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(45);
+    private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(2);
+
+    private final int size;
+    private final List<NatsServerExtension> nodes = new ArrayList<>();
+    private final List<Integer> monitorPorts = new ArrayList<>();
+
+    /** A three-node cluster. */
+    public NatsClusterExtension() {
+        this(3);
+    }
+
+    /** A cluster of {@code size} nodes (at least 2). */
+    public NatsClusterExtension(int size) {
+        if (size < 2) {
+            throw new IllegalArgumentException("a cluster needs at least 2 nodes: " + size);
+        }
+        this.size = size;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        start();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
+    }
+
+    /**
+     * Starts every node that is not running (the first call picks the ports and writes the
+     * configuration) and waits until the cluster is whole again: all routes up, JetStream meta
+     * leader elected.
+     */
+    public synchronized void start() {
+        if (nodes.isEmpty()) {
+            configure();
+        }
+        for (NatsServerExtension node : nodes) {
+            node.start();
+        }
+        awaitWhole();
+    }
+
+    /** Stops every node and deletes their stores. */
+    @Override
+    public synchronized void close() {
+        RuntimeException first = null;
+        for (NatsServerExtension node : nodes) {
+            try {
+                node.close();
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        nodes.clear();
+        monitorPorts.clear();
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** Number of nodes. */
+    public int size() {
+        return size;
+    }
+
+    /** Node {@code index} (from 0): stop, kill, start it, or ask its URL, PID and log. */
+    public synchronized NatsServerExtension node(int index) {
+        requireStarted();
+        return nodes.get(index);
+    }
+
+    /** The {@code server_name} of node {@code index}: {@code n1} for node 0, and so on. */
+    public static String serverName(int index) {
+        return "n" + (index + 1);
+    }
+
+    /** Index of the node whose {@code server_name} is {@code name}. */
+    public int indexOfServerName(String name) {
+        for (int i = 0; i < size; i++) {
+            if (serverName(i).equals(name)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("no node is named '" + name + "'");
+    }
+
+    /** Client URLs of all nodes, comma-separated, as a {@code servers} option takes them. */
+    public synchronized String urls() {
+        requireStarted();
+        return nodes.stream().map(NatsServerExtension::url).collect(Collectors.joining(","));
+    }
+
+    /** Client URLs of every node except {@code index}. */
+    public synchronized List<String> urlsExcept(int index) {
+        requireStarted();
+        List<String> urls = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            if (i != index) {
+                urls.add(nodes.get(i).url());
+            }
+        }
+        return urls;
+    }
+
+    /** Index of the node a client connection is currently connected to. */
+    public synchronized int nodeOf(Connection connection) {
+        requireStarted();
+        String url = connection.getConnectedUrl();
+        if (url == null) {
+            throw new IllegalStateException("the connection is not connected to any node");
+        }
+        URI uri = URI.create(url);
+        for (int i = 0; i < size; i++) {
+            if (nodes.get(i).port() == uri.getPort()) {
+                return i;
+            }
+        }
+        throw new IllegalStateException(url + " is not a node of this cluster");
+    }
+
+    /**
+     * Index of the node that serves the client connection named {@code connectionName} (the
+     * connection name a client sends in CONNECT, e.g. the sink's connection name), asked from each
+     * running node's monitoring endpoint {@code /connz}; -1 when no running node serves it.
+     */
+    public synchronized int nodeServing(String connectionName) {
+        requireStarted();
+        String needle = "\"name\": \"" + connectionName + "\"";
+        for (int i = 0; i < size; i++) {
+            NatsServerExtension node = nodes.get(i);
+            if (!node.isRunning()) {
+                continue;
+            }
+            String connz = httpGet(monitorPorts.get(i), "/connz?limit=100000");
+            if (connz != null && connz.contains(needle)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Connects to node {@code index} only, without server discovery, so the connection stays on
+     * that node (e.g. a subscriber that must survive another node's loss). The caller closes it.
+     */
+    public synchronized Connection connectTo(int index) {
+        NatsServerExtension node = node(index);
+        Options.Builder options = node.optionsBuilder().ignoreDiscoveredServers().noRandomize();
+        return node.connect(options);
+    }
+
+    /**
+     * Options for a client that knows every node (and learns them by discovery too): connects to
+     * any running node and fails over between them.
+     */
+    public synchronized Options.Builder optionsBuilder() {
+        requireStarted();
+        Options.Builder options = nodes.get(0).optionsBuilder();
+        for (int i = 1; i < size; i++) {
+            options.server(nodes.get(i).url());
+        }
+        return options;
+    }
+
+    /**
+     * Waits until every running node is routed to every other running node and JetStream answers
+     * account requests (a meta leader is elected).
+     */
+    public synchronized void awaitWhole() {
+        requireStarted();
+        List<Integer> running = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            if (nodes.get(i).isRunning()) {
+                running.add(i);
+            }
+        }
+        for (int i : running) {
+            int expectedRoutes = running.size() - 1;
+            int monitorPort = monitorPorts.get(i);
+            Await.until(
+                    serverName(i)
+                            + " to be routed to the "
+                            + expectedRoutes
+                            + " other running nodes",
+                    READY_TIMEOUT,
+                    () -> routedPeers(monitorPort) >= expectedRoutes);
+        }
+        try (Connection client = connectTo(running.get(0))) {
+            Await.until(
+                    "JetStream to elect a meta leader in cluster " + CLUSTER_NAME,
+                    READY_TIMEOUT,
+                    () -> jetStreamAnswers(client));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the cluster", e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+
+    private void configure() {
+        Set<Integer> ports = new LinkedHashSet<>();
+        while (ports.size() < 3 * size) {
+            ports.add(NatsServerExtension.freePort());
+        }
+        List<Integer> picked = new ArrayList<>(ports);
+        List<Integer> clientPorts = picked.subList(0, size);
+        List<Integer> routePorts = picked.subList(size, 2 * size);
+        monitorPorts.addAll(picked.subList(2 * size, 3 * size));
+        for (int i = 0; i < size; i++) {
+            List<String> routes = new ArrayList<>();
+            for (int j = 0; j < size; j++) {
+                if (j != i) {
+                    routes.add("nats-route://127.0.0.1:" + routePorts.get(j));
+                }
+            }
+            String config =
+                    "server_name: "
+                            + serverName(i)
+                            + "\n"
+                            + "http: \"127.0.0.1:"
+                            + monitorPorts.get(i)
+                            + "\"\n"
+                            + "cluster {\n"
+                            + "  name: "
+                            + CLUSTER_NAME
+                            + "\n"
+                            + "  listen: \"127.0.0.1:"
+                            + routePorts.get(i)
+                            + "\"\n"
+                            + "  routes: ["
+                            + String.join(", ", routes)
+                            + "]\n"
+                            + "}\n";
+            nodes.add(
+                    NatsServerExtension.builder()
+                            .port(clientPorts.get(i))
+                            .config(config)
+                            .jetStream(true)
+                            .build());
+        }
+    }
+
+    private static int routedPeers(int monitorPort) {
+        String routez = httpGet(monitorPort, "/routez");
+        if (routez == null) {
+            return 0;
+        }
+        Set<String> peers = new LinkedHashSet<>();
+        int at = 0;
+        String key = "\"remote_id\": \"";
+        while ((at = routez.indexOf(key, at)) >= 0) {
+            int start = at + key.length();
+            int end = routez.indexOf('"', start);
+            peers.add(routez.substring(start, end));
+            at = end;
+        }
+        return peers.size();
+    }
+
+    private static boolean jetStreamAnswers(Connection client) {
+        try {
+            client.jetStreamManagement().getAccountStatistics();
+            return true;
+        } catch (JetStreamApiException e) {
+            return false;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The body of a GET to a node's monitoring port, or null when it does not answer. */
+    private static String httpGet(int port, String path) {
+        HttpURLConnection http = null;
+        try {
+            http =
+                    (HttpURLConnection)
+                            URI.create("http://127.0.0.1:" + port + path).toURL().openConnection();
+            http.setConnectTimeout((int) HTTP_TIMEOUT.toMillis());
+            http.setReadTimeout((int) HTTP_TIMEOUT.toMillis());
+            if (http.getResponseCode() != 200) {
+                return null;
+            }
+            try (InputStream body = http.getInputStream()) {
+                return new String(body.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        } catch (IOException e) {
+            return null;
+        } finally {
+            if (http != null) {
+                http.disconnect();
+            }
+        }
+    }
+
+    private void requireStarted() {
+        if (nodes.isEmpty()) {
+            throw new IllegalStateException(
+                    "NatsClusterExtension has not been started: register it with"
+                            + " @RegisterExtension on a static field, or call start()");
+        }
+    }
+}
