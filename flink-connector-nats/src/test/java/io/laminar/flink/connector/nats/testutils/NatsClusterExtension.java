@@ -9,10 +9,7 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.HttpURLConnection;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -46,7 +43,6 @@ public final class NatsClusterExtension
     public static final String CLUSTER_NAME = "laminar-test";
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(45);
-    private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(2);
 
     private final int size;
     private final List<NatsServerExtension> nodes = new ArrayList<>();
@@ -185,7 +181,7 @@ public final class NatsClusterExtension
             if (!node.isRunning()) {
                 continue;
             }
-            String connz = httpGet(monitorPorts.get(i), "/connz?limit=100000");
+            String connz = NatsServerExtension.httpGet(monitorPorts.get(i), "/connz?limit=100000");
             if (connz != null && connz.contains(needle)) {
                 return i;
             }
@@ -296,7 +292,7 @@ public final class NatsClusterExtension
     }
 
     private static int routedPeers(int monitorPort) {
-        String routez = httpGet(monitorPort, "/routez");
+        String routez = NatsServerExtension.httpGet(monitorPort, "/routez");
         if (routez == null) {
             return 0;
         }
@@ -320,30 +316,6 @@ public final class NatsClusterExtension
             return false;
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    /** The body of a GET to a node's monitoring port, or null when it does not answer. */
-    private static String httpGet(int port, String path) {
-        HttpURLConnection http = null;
-        try {
-            http =
-                    (HttpURLConnection)
-                            URI.create("http://127.0.0.1:" + port + path).toURL().openConnection();
-            http.setConnectTimeout((int) HTTP_TIMEOUT.toMillis());
-            http.setReadTimeout((int) HTTP_TIMEOUT.toMillis());
-            if (http.getResponseCode() != 200) {
-                return null;
-            }
-            try (InputStream body = http.getInputStream()) {
-                return new String(body.readAllBytes(), StandardCharsets.UTF_8);
-            }
-        } catch (IOException e) {
-            return null;
-        } finally {
-            if (http != null) {
-                http.disconnect();
-            }
         }
     }
 
