@@ -2,6 +2,7 @@ package io.laminar.flink.connector.nats.benchmarks;
 
 import io.laminar.flink.connector.nats.sink.JetStreamSettings;
 import io.laminar.flink.connector.nats.sink.NatsSink;
+import io.laminar.flink.connector.nats.sink.NatsSinkBuilder;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
 
 import io.nats.client.Connection;
@@ -131,13 +132,14 @@ public final class NatsSinkBenchmark {
         TestStreamEnvironment.setAsContext(flink, options.parallelism);
         System.out.printf(
                 Locale.ROOT,
-                "nats-server %s on %s; N=%,d records of %d bytes; parallelism %d; %d warm-up + %d"
-                        + " measured runs per case%s%n",
+                "nats-server %s on %s; N=%,d records of %d bytes; parallelism %d; connection pool"
+                        + " size %d; %d warm-up + %d measured runs per case%s%n",
                 client.getServerInfo().getVersion(),
                 server.url(),
                 options.records,
                 options.payloadBytes,
                 options.parallelism,
+                options.poolSize,
                 options.warmups,
                 options.repeats,
                 options.subscriber ? "; with a counting subscriber" : "");
@@ -313,6 +315,7 @@ public final class NatsSinkBenchmark {
                                 .setSerializationSchema(element -> element)
                                 .setSubject(jetStream == null ? CORE_SUBJECT : JS_SUBJECT)
                                 .setJetStream(jetStream)
+                                .setConnectionPoolSize(options.poolSize)
                                 .build());
         return env;
     }
@@ -363,7 +366,9 @@ public final class NatsSinkBenchmark {
                                 + server.url()
                                 + "', 'subject' = '"
                                 + CORE_SUBJECT
-                                + "', 'format' = 'raw')");
+                                + "', 'format' = 'raw', 'sink.connection-pool-size' = '"
+                                + options.poolSize
+                                + "')");
         tEnv.executeSql(
                         "INSERT INTO nats_out SELECT mark_first(id, "
                                 + options.payloadBytes
@@ -439,6 +444,8 @@ public final class NatsSinkBenchmark {
                                 + options.payloadBytes
                                 + ",\"parallelism\":"
                                 + options.parallelism
+                                + ",\"connection_pool_size\":"
+                                + options.poolSize
                                 + ",\"cases\":[");
         boolean first = true;
         for (Result r : results) {
@@ -624,6 +631,7 @@ public final class NatsSinkBenchmark {
         int repeats = 3;
         int warmups = 1;
         int parallelism = 1;
+        int poolSize = NatsSinkBuilder.DEFAULT_CONNECTION_POOL_SIZE;
         int jsWindow = 2_000;
         boolean subscriber;
         List<String> cases = ALL_CASES;
@@ -649,6 +657,9 @@ public final class NatsSinkBenchmark {
                     case "--parallelism":
                         o.parallelism = Integer.parseInt(args[++i]);
                         break;
+                    case "--pool-size":
+                        o.poolSize = Integer.parseInt(args[++i]);
+                        break;
                     case "--js-window":
                         o.jsWindow = Integer.parseInt(args[++i]);
                         break;
@@ -666,7 +677,7 @@ public final class NatsSinkBenchmark {
                                 "Unknown argument '"
                                         + arg
                                         + "'. Use --records N --payload BYTES --repeat R --warmup W"
-                                        + " --parallelism P --js-window W --subscriber --cases "
+                                        + " --parallelism P --pool-size S --js-window W --subscriber --cases "
                                         + String.join(",", ALL_CASES)
                                         + " --out DIR");
                 }

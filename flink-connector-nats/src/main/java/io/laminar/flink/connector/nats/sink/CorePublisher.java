@@ -38,6 +38,10 @@ final class CorePublisher implements NatsPublisher {
     private static final Logger LOG = LoggerFactory.getLogger(CorePublisher.class);
 
     private final Connection connection;
+
+    /** Held for a round trip, so another writer's round trip on a shared connection can't count. */
+    private final Object roundTripLock;
+
     private final ConnectionEvents events;
     private final DeadLetters deadLetters;
     private final DeliveryGuarantee guarantee;
@@ -54,6 +58,7 @@ final class CorePublisher implements NatsPublisher {
 
     CorePublisher(
             Connection connection,
+            Object roundTripLock,
             ConnectionEvents events,
             DeadLetters deadLetters,
             DeliveryGuarantee guarantee,
@@ -62,6 +67,7 @@ final class CorePublisher implements NatsPublisher {
             NatsSinkMetrics metrics,
             String threadName) {
         this.connection = connection;
+        this.roundTripLock = roundTripLock;
         this.events = events;
         this.deadLetters = deadLetters;
         this.guarantee = guarantee;
@@ -217,17 +223,22 @@ final class CorePublisher implements NatsPublisher {
      */
     private List<PendingBatch> confirm(List<PendingBatch> round) {
         Statistics stats = connection.getStatistics();
-        long flushesBefore = stats.getFlushCounter();
         String failure = null;
-        try {
-            connection.flush(confirmTimeout);
-        } catch (TimeoutException | RuntimeException e) {
-            failure = e.toString();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return round;
+        Connection.Status status;
+        boolean counted;
+        synchronized (roundTripLock) {
+            long flushesBefore = stats.getFlushCounter();
+            try {
+                connection.flush(confirmTimeout);
+            } catch (TimeoutException | RuntimeException e) {
+                failure = e.toString();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return round;
+            }
+            status = connection.getStatus();
+            counted = stats.getFlushCounter() > flushesBefore;
         }
-        Connection.Status status = connection.getStatus();
         if (status == Connection.Status.CLOSED) {
             failAll(round, events.closedError(connection));
             return new ArrayList<>();
@@ -235,10 +246,7 @@ final class CorePublisher implements NatsPublisher {
         // jnats' flush returns without an exception in cases where no PONG came back (too many
         // pings outstanding, or the socket closed just before the PING): count only a flush that
         // was counted as one, on a connection that is still up.
-        boolean confirmed =
-                failure == null
-                        && stats.getFlushCounter() > flushesBefore
-                        && status == Connection.Status.CONNECTED;
+        boolean confirmed = failure == null && counted && status == Connection.Status.CONNECTED;
         if (!confirmed) {
             metrics.publishError();
             LOG.debug(

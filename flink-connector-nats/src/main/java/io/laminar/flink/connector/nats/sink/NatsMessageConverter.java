@@ -24,6 +24,12 @@ final class NatsMessageConverter<IN> implements ElementConverter<IN, NatsMessage
     private final String deadLetterSubject;
     private transient DeadLetters deadLetters;
 
+    /**
+     * The last subject found valid. A static subject is the same String every time, so checking the
+     * reference skips the character scan for it (task thread only).
+     */
+    private transient String lastValidSubject;
+
     NatsMessageConverter(NatsMessageSerializer<IN> serializer, long maxRecordSizeInBytes) {
         this(serializer, maxRecordSizeInBytes, null);
     }
@@ -76,7 +82,11 @@ final class NatsMessageConverter<IN> implements ElementConverter<IN, NatsMessage
                             + " filter the record out before the sink.");
         }
         try {
-            Subjects.validate(message.getSubject(), "subject", SOURCE);
+            String subject = message.getSubject();
+            if (subject != lastValidSubject) {
+                Subjects.validate(subject, "subject", SOURCE);
+                lastValidSubject = subject;
+            }
             if (message.getReplyTo() != null) {
                 Subjects.validate(message.getReplyTo(), "reply-to subject", SOURCE);
                 Subjects.validateTogether(message.getSubject(), message.getReplyTo(), SOURCE);

@@ -50,6 +50,11 @@ public class NatsSinkBuilder<IN>
     /** How long one confirmation round trip (including waiting for a reconnect) may take. */
     public static final Duration DEFAULT_CONFIRM_TIMEOUT = Duration.ofSeconds(30);
 
+    /**
+     * Connections per TaskManager shared by a job's sink writers with equal connection settings.
+     */
+    public static final int DEFAULT_CONNECTION_POOL_SIZE = 1;
+
     private final ConnectionSettings.Builder connection = ConnectionSettings.builder();
     private ConnectionSettings connectionSettings;
     private boolean connectionOptionsSet;
@@ -63,6 +68,7 @@ public class NatsSinkBuilder<IN>
     private Duration confirmTimeout = DEFAULT_CONFIRM_TIMEOUT;
     private JetStreamSettings jetStream;
     private String deadLetterSubject;
+    private int connectionPoolSize = DEFAULT_CONNECTION_POOL_SIZE;
 
     NatsSinkBuilder() {}
 
@@ -255,6 +261,21 @@ public class NatsSinkBuilder<IN>
     }
 
     /**
+     * How many NATS connections the job's sink writers in one TaskManager share (default 1): the
+     * writers with equal connection settings take connection {@code subtask index % size}, and the
+     * last writer on a connection closes it. {@code 0} gives every writer a connection of its own.
+     * Writers of different jobs never share.
+     */
+    public NatsSinkBuilder<IN> setConnectionPoolSize(int size) {
+        if (size < 0) {
+            throw new IllegalArgumentException(
+                    "connection pool size must be 0 (one connection per writer) or more: " + size);
+        }
+        this.connectionPoolSize = size;
+        return this;
+    }
+
+    /**
      * Publishes to JetStream: each record counts as delivered when the stream acknowledged it.
      * Required for {@code EXACTLY_ONCE}; null switches back to core NATS.
      */
@@ -317,7 +338,12 @@ public class NatsSinkBuilder<IN>
         }
         return new NatsSink<>(
                 new NatsMessageConverter<>(serializer, maxRecordSize, deadLetterSubject),
-                new NatsSinkSettings(connectionToUse, deliveryGuarantee, confirmTimeout, jetStream),
+                new NatsSinkSettings(
+                        connectionToUse,
+                        deliveryGuarantee,
+                        confirmTimeout,
+                        jetStream,
+                        connectionPoolSize),
                 orDefault(getMaxBatchSize(), DEFAULT_MAX_BATCH_SIZE),
                 orDefault(getMaxInFlightRequests(), DEFAULT_MAX_IN_FLIGHT_REQUESTS),
                 orDefault(getMaxBufferedRequests(), DEFAULT_MAX_BUFFERED_REQUESTS),

@@ -18,16 +18,24 @@ final class NatsSinkSettings implements Serializable {
     private final DeliveryGuarantee deliveryGuarantee;
     private final Duration confirmTimeout;
     private final JetStreamSettings jetStream;
+    private final int connectionPoolSize;
 
     NatsSinkSettings(
             ConnectionSettings connection,
             DeliveryGuarantee deliveryGuarantee,
             Duration confirmTimeout,
-            JetStreamSettings jetStream) {
+            JetStreamSettings jetStream,
+            int connectionPoolSize) {
         this.connection = connection;
         this.deliveryGuarantee = deliveryGuarantee;
         this.confirmTimeout = confirmTimeout;
         this.jetStream = jetStream;
+        this.connectionPoolSize = connectionPoolSize;
+    }
+
+    /** Connections the job's writers in one TaskManager share; 0: one per writer. */
+    int getConnectionPoolSize() {
+        return connectionPoolSize;
     }
 
     /** JetStream settings, or null to publish with core NATS. */
@@ -57,6 +65,8 @@ final class NatsSinkSettings implements Serializable {
                 + confirmTimeout
                 + ", jetStream="
                 + jetStream
+                + ", connectionPoolSize="
+                + connectionPoolSize
                 + '}';
     }
 }

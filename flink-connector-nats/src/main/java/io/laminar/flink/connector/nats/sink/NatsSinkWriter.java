@@ -23,7 +23,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 /**
@@ -41,7 +40,8 @@ class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
     private static final Pattern USER_INFO = Pattern.compile("(\\w+://)[^/@\\s,\\]]+@");
 
     private final NatsSinkMetrics metrics;
-    private final Connection connection;
+    private final ConnectionEvents events;
+    private final SharedConnection shared;
     private final NatsPublisher publisher;
     private final Duration closeFlushTimeout;
 
@@ -62,8 +62,19 @@ class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
         // ${NAME} references are resolved here, on the TaskManager, never at planning time.
         ConnectionSettings connectionSettings =
                 settings.getConnection().resolveEnvironmentReferences();
-        ConnectionEvents events = new ConnectionEvents(metrics, connectionSettings);
-        this.connection = connect(connectionSettings, events);
+        this.events = new ConnectionEvents(metrics, connectionSettings);
+        int poolSize = settings.getConnectionPoolSize();
+        SharedConnection.Key key =
+                poolSize == 0
+                        ? null
+                        : new SharedConnection.Key(
+                                context.getJobInfo().getJobId().toString(),
+                                connectionSettings,
+                                context.getTaskInfo().getIndexOfThisSubtask() % poolSize);
+        this.shared =
+                SharedConnection.acquire(
+                        key, events, listener -> connect(connectionSettings, listener, events));
+        Connection connection = shared.connection();
         this.closeFlushTimeout = min(settings.getConfirmTimeout(), Duration.ofSeconds(5));
         String subtask = context.getTaskInfo().getTaskNameWithSubtasks().replaceAll("\\s+", "-");
         Duration retryBackoff = max(settings.getConnection().getReconnectWait(), MIN_RETRY_BACKOFF);
@@ -76,6 +87,7 @@ class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
                 settings.getJetStream() == null
                         ? new CorePublisher(
                                 connection,
+                                shared.roundTripLock(),
                                 events,
                                 deadLetters,
                                 settings.getDeliveryGuarantee(),
@@ -110,7 +122,7 @@ class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
                     metrics,
                     threadName);
         } catch (IOException | RuntimeException e) {
-            closeQuietly(connection);
+            shared.release(events, Duration.ZERO);
             if (e instanceof NatsSinkException) {
                 throw (NatsSinkException) e;
             }
@@ -118,18 +130,15 @@ class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
         }
     }
 
-    private static void closeQuietly(Connection connection) {
-        try {
-            connection.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static Connection connect(ConnectionSettings settings, ConnectionEvents events) {
+    /**
+     * Connects with {@code settings}; {@code listener} gets the connection's events, {@code events}
+     * (one of its writers) explains a failure.
+     */
+    private static Connection connect(
+            ConnectionSettings settings, SharedConnection listener, ConnectionEvents events) {
         Options options;
         try {
-            options = settings.toOptionsBuilder(events, events).build();
+            options = settings.toOptionsBuilder(listener, listener).build();
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new NatsSinkException(
                     "Invalid NATS connection settings: " + redact(String.valueOf(e.getMessage())),
@@ -192,22 +201,9 @@ class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
     @Override
     public void close() {
         publisher.close();
-        try {
-            // jnats' close() does not send what is still queued; with delivery guarantee NONE
-            // nothing else made sure it left.
-            if (connection.getStatus() == Connection.Status.CONNECTED) {
-                connection.flush(closeFlushTimeout);
-            }
-        } catch (TimeoutException | RuntimeException e) {
-            LOG.debug("Final flush before closing the NATS connection failed: {}", e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        try {
-            connection.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        // The last writer on the connection flushes it (jnats' close() does not send what is
+        // still queued; with delivery guarantee NONE nothing else made sure it left) and closes it.
+        shared.release(events, closeFlushTimeout);
         super.close();
     }
 }

@@ -350,4 +350,14 @@ public final class NatsConnectorOptions {
                     .withDescription(
                             "How long one confirmation round trip may take, waiting for a"
                                     + " reconnect included, before it is tried again.");
+
+    public static final ConfigOption<Integer> CONNECTION_POOL_SIZE =
+            ConfigOptions.key("sink.connection-pool-size")
+                    .intType()
+                    .defaultValue(NatsSinkBuilder.DEFAULT_CONNECTION_POOL_SIZE)
+                    .withDescription(
+                            "NATS connections per TaskManager that the job's sink writers with the"
+                                    + " same connection options share (writer subtask index modulo"
+                                    + " this size picks one). 0 gives every writer its own"
+                                    + " connection.");
 }

@@ -39,6 +39,7 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
     private final Duration confirmTimeout;
     private final JetStreamSettings jetStream;
     private final String deadLetterSubject;
+    private final int connectionPoolSize;
     private List<String> metadataKeys = Collections.emptyList();
 
     NatsDynamicTableSink(
@@ -50,7 +51,8 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
             DeliveryGuarantee deliveryGuarantee,
             Duration confirmTimeout,
             JetStreamSettings jetStream,
-            String deadLetterSubject) {
+            String deadLetterSubject,
+            int connectionPoolSize) {
         super(
                 async.maxBatchSize,
                 async.maxInFlightRequests,
@@ -65,6 +67,7 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
         this.confirmTimeout = confirmTimeout;
         this.jetStream = jetStream;
         this.deadLetterSubject = deadLetterSubject;
+        this.connectionPoolSize = connectionPoolSize;
     }
 
     @Override
@@ -91,7 +94,8 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
                         .setDeliveryGuarantee(deliveryGuarantee)
                         .setConfirmTimeout(confirmTimeout)
                         .setJetStream(jetStream)
-                        .setDeadLetterSubject(deadLetterSubject);
+                        .setDeadLetterSubject(deadLetterSubject)
+                        .setConnectionPoolSize(connectionPoolSize);
         addAsyncOptionsToSinkBuilder(builder);
         return SinkV2Provider.of(builder.build());
     }
@@ -123,7 +127,8 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
                         deliveryGuarantee,
                         confirmTimeout,
                         jetStream,
-                        deadLetterSubject);
+                        deadLetterSubject,
+                        connectionPoolSize);
         copy.metadataKeys = new ArrayList<>(metadataKeys);
         return copy;
     }
@@ -149,6 +154,7 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
                 && confirmTimeout.equals(that.confirmTimeout)
                 && java.util.Objects.equals(jetStream, that.jetStream)
                 && java.util.Objects.equals(deadLetterSubject, that.deadLetterSubject)
+                && connectionPoolSize == that.connectionPoolSize
                 && metadataKeys.equals(that.metadataKeys);
     }
 

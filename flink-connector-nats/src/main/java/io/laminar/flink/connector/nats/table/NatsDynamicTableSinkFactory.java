@@ -40,6 +40,7 @@ import java.util.stream.Collectors;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.CONFIRM_TIMEOUT;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.CONNECTION;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.CONNECTION_NAME;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.CONNECTION_POOL_SIZE;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.CONNECT_TIMEOUT;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.CREDENTIALS_FILE;
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.DEAD_LETTER_SUBJECT;
@@ -138,6 +139,7 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
         options.add(VALUE_FIELDS_INCLUDE);
         options.add(DELIVERY_GUARANTEE);
         options.add(CONFIRM_TIMEOUT);
+        options.add(CONNECTION_POOL_SIZE);
         options.add(DEAD_LETTER_SUBJECT);
         options.add(JETSTREAM_ENABLED);
         options.add(JETSTREAM_STREAM);
@@ -191,7 +193,21 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
                 guarantee,
                 get(config, CONFIRM_TIMEOUT),
                 jetStream,
-                deadLetterSubject(config));
+                deadLetterSubject(config),
+                connectionPoolSize(config));
+    }
+
+    private static int connectionPoolSize(Configuration config) {
+        int size = get(config, CONNECTION_POOL_SIZE);
+        if (size < 0) {
+            throw new ValidationException(
+                    "Option '"
+                            + CONNECTION_POOL_SIZE.key()
+                            + "' = '"
+                            + size
+                            + "' must be 0 (one connection per writer) or more.");
+        }
+        return size;
     }
 
     private static String deadLetterSubject(Configuration config) {

@@ -43,6 +43,20 @@ class NatsMessageConverterTest {
     }
 
     @Test
+    void every_new_subject_is_checked_after_a_repeated_valid_one() {
+        String valid = "orders.eu";
+        NatsMessageConverter<String> converter =
+                new NatsMessageConverter<>(
+                        v -> NatsMessage.builder(v.isEmpty() ? valid : v, null).build(), 1024);
+        assertThat(converter.apply("", null).getSubject()).isSameAs(valid);
+        assertThat(converter.apply("", null).getSubject()).isSameAs(valid);
+        assertThatThrownBy(() -> converter.apply("orders eu", null))
+                .isInstanceOf(InvalidSubjectException.class)
+                .hasMessageContaining("'orders eu'");
+        assertThat(converter.apply("", null).getSubject()).isSameAs(valid);
+    }
+
+    @Test
     void a_null_message_is_a_clear_error() {
         NatsMessageConverter<String> converter = new NatsMessageConverter<>(v -> null, 1024);
         assertThatThrownBy(() -> converter.apply("x", null))

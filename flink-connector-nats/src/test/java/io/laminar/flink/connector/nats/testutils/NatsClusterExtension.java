@@ -2,17 +2,17 @@ package io.laminar.flink.connector.nats.testutils;
 
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
 import io.nats.client.Options;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
 
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.HttpURLConnection;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -45,8 +45,8 @@ public final class NatsClusterExtension
     /** Name of the cluster in every node's {@code cluster} block. */
     public static final String CLUSTER_NAME = "laminar-test";
 
+    private static final String PROBE_STREAM = "LAMINAR_HARNESS_PROBE";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(45);
-    private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(2);
 
     private final int size;
     private final List<NatsServerExtension> nodes = new ArrayList<>();
@@ -185,7 +185,7 @@ public final class NatsClusterExtension
             if (!node.isRunning()) {
                 continue;
             }
-            String connz = httpGet(monitorPorts.get(i), "/connz?limit=100000");
+            String connz = NatsServerExtension.httpGet(monitorPorts.get(i), "/connz?limit=100000");
             if (connz != null && connz.contains(needle)) {
                 return i;
             }
@@ -217,8 +217,9 @@ public final class NatsClusterExtension
     }
 
     /**
-     * Waits until every running node is routed to every other running node and JetStream answers
-     * account requests (a meta leader is elected).
+     * Waits until every running node is routed to every other running node and JetStream can place
+     * a stream with a replica on each of them (a meta leader is elected and every node has caught
+     * up as a JetStream peer).
      */
     public synchronized void awaitWhole() {
         requireStarted();
@@ -239,11 +240,19 @@ public final class NatsClusterExtension
                     READY_TIMEOUT,
                     () -> routedPeers(monitorPort) >= expectedRoutes);
         }
+        // Routes and a meta leader are not enough: a node that just came back must also have
+        // caught up as a JetStream peer before streams can be placed on it. Placing a probe
+        // stream with one replica per running node proves it.
+        int replicas = running.size();
         try (Connection client = connectTo(running.get(0))) {
             Await.until(
-                    "JetStream to elect a meta leader in cluster " + CLUSTER_NAME,
+                    "JetStream in cluster "
+                            + CLUSTER_NAME
+                            + " to place a stream on all "
+                            + replicas
+                            + " running nodes",
                     READY_TIMEOUT,
-                    () -> jetStreamAnswers(client));
+                    () -> placesProbeStream(client, replicas));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the cluster", e);
@@ -296,7 +305,7 @@ public final class NatsClusterExtension
     }
 
     private static int routedPeers(int monitorPort) {
-        String routez = httpGet(monitorPort, "/routez");
+        String routez = NatsServerExtension.httpGet(monitorPort, "/routez");
         if (routez == null) {
             return 0;
         }
@@ -312,38 +321,20 @@ public final class NatsClusterExtension
         return peers.size();
     }
 
-    private static boolean jetStreamAnswers(Connection client) {
+    private static boolean placesProbeStream(Connection client, int replicas) {
         try {
-            client.jetStreamManagement().getAccountStatistics();
+            JetStreamManagement jsm = client.jetStreamManagement();
+            jsm.addStream(
+                    StreamConfiguration.builder()
+                            .name(PROBE_STREAM)
+                            .subjects("laminar.harness.probe")
+                            .storageType(StorageType.Memory)
+                            .replicas(replicas)
+                            .build());
+            jsm.deleteStream(PROBE_STREAM);
             return true;
-        } catch (JetStreamApiException e) {
+        } catch (JetStreamApiException | IOException | RuntimeException e) {
             return false;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    /** The body of a GET to a node's monitoring port, or null when it does not answer. */
-    private static String httpGet(int port, String path) {
-        HttpURLConnection http = null;
-        try {
-            http =
-                    (HttpURLConnection)
-                            URI.create("http://127.0.0.1:" + port + path).toURL().openConnection();
-            http.setConnectTimeout((int) HTTP_TIMEOUT.toMillis());
-            http.setReadTimeout((int) HTTP_TIMEOUT.toMillis());
-            if (http.getResponseCode() != 200) {
-                return null;
-            }
-            try (InputStream body = http.getInputStream()) {
-                return new String(body.readAllBytes(), StandardCharsets.UTF_8);
-            }
-        } catch (IOException e) {
-            return null;
-        } finally {
-            if (http != null) {
-                http.disconnect();
-            }
         }
     }
 

@@ -1,0 +1,226 @@
+package io.laminar.flink.connector.nats.sink;
+
+import io.laminar.flink.connector.nats.connection.ConnectionSettings;
+
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.ErrorListener;
+
+import org.apache.flink.annotation.Internal;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * A jnats connection that several sink writers of one job in one TaskManager use together: the
+ * writers whose (resolved) connection settings are equal and whose subtask index falls into the
+ * same pool slot share it, and the last one to leave closes it. Connection events and server errors
+ * go to every writer on it, so each counts its reconnects and sees a permission violation.
+ *
+ * <p>Confirmation round trips (PING/PONG) on a shared connection take turns ({@link
+ * #roundTripLock()}): a writer reads jnats' flush counter before and after its own round trip, and
+ * another writer's round trip in between must not count as its own.
+ */
+@Internal
+final class SharedConnection implements ConnectionListener, ErrorListener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SharedConnection.class);
+
+    /** The shared connections of this JVM, by key; guarded by itself. */
+    private static final Map<Key, SharedConnection> SHARED = new HashMap<>();
+
+    private final Key key;
+    private final List<ConnectionEvents> writers = new CopyOnWriteArrayList<>();
+    private final Object roundTripLock = new Object();
+
+    /** Set once connected; written under this. */
+    private volatile Connection connection;
+
+    /** Writers holding it (connected or connecting); guarded by {@link #SHARED}. */
+    private int users;
+
+    private SharedConnection(Key key) {
+        this.key = key;
+    }
+
+    /**
+     * The connection for {@code key}, made with {@code connect} (which gets this object as the
+     * connection's listener) if no writer holds one; {@code events} receives the connection's
+     * events from now on. A {@code key} of null gives the writer a connection of its own.
+     *
+     * @throws NatsSinkException when connecting fails (nothing is kept then)
+     */
+    static SharedConnection acquire(
+            Key key, ConnectionEvents events, Function<SharedConnection, Connection> connect) {
+        SharedConnection shared;
+        if (key == null) {
+            shared = new SharedConnection(null);
+            shared.users = 1;
+        } else {
+            synchronized (SHARED) {
+                shared = SHARED.get(key);
+                if (shared == null || shared.isClosed()) {
+                    // A connection jnats gave up stays with the writers that still hold it (they
+                    // fail with it); new writers, e.g. of the restarted job, get a new one.
+                    shared = new SharedConnection(key);
+                    SHARED.put(key, shared);
+                }
+                shared.users++;
+            }
+        }
+        shared.writers.add(events);
+        try {
+            synchronized (shared) {
+                if (shared.connection == null) {
+                    shared.connection = connect.apply(shared);
+                } else {
+                    LOG.debug("Sharing the NATS connection of {} other writer(s).", shared.users);
+                }
+            }
+            return shared;
+        } catch (RuntimeException | Error e) {
+            shared.leave(events);
+            throw e;
+        }
+    }
+
+    /** The jnats connection. */
+    Connection connection() {
+        return connection;
+    }
+
+    private boolean isClosed() {
+        Connection c = connection;
+        return c != null && c.getStatus() == Connection.Status.CLOSED;
+    }
+
+    /** Held while a writer runs a confirmation round trip and reads the flush counter. */
+    Object roundTripLock() {
+        return roundTripLock;
+    }
+
+    /**
+     * The writer that registered {@code events} no longer uses the connection. The last one flushes
+     * what jnats still queues (its close does not) and closes the connection.
+     */
+    void release(ConnectionEvents events, Duration flushTimeout) {
+        if (!leave(events)) {
+            return;
+        }
+        Connection toClose;
+        synchronized (this) {
+            toClose = connection;
+            connection = null;
+        }
+        if (toClose == null) {
+            return;
+        }
+        try {
+            if (toClose.getStatus() == Connection.Status.CONNECTED) {
+                synchronized (roundTripLock) {
+                    toClose.flush(flushTimeout);
+                }
+            }
+        } catch (TimeoutException | RuntimeException e) {
+            LOG.debug("Final flush before closing the NATS connection failed: {}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            toClose.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Unregisters {@code events}; true when that was the last user. */
+    private boolean leave(ConnectionEvents events) {
+        writers.remove(events);
+        if (key == null) {
+            return true;
+        }
+        synchronized (SHARED) {
+            users--;
+            if (users > 0) {
+                return false;
+            }
+            SHARED.remove(key, this);
+            return true;
+        }
+    }
+
+    /** Number of connections shared in this JVM right now (for tests). */
+    static int sharedCount() {
+        synchronized (SHARED) {
+            return SHARED.size();
+        }
+    }
+
+    @Override
+    public void connectionEvent(Connection conn, Events type) {
+        for (ConnectionEvents writer : writers) {
+            writer.connectionEvent(conn, type);
+        }
+    }
+
+    @Override
+    public void errorOccurred(Connection conn, String error) {
+        for (ConnectionEvents writer : writers) {
+            writer.errorOccurred(conn, error);
+        }
+    }
+
+    @Override
+    public void exceptionOccurred(Connection conn, Exception exp) {
+        for (ConnectionEvents writer : writers) {
+            writer.exceptionOccurred(conn, exp);
+        }
+    }
+
+    /**
+     * What makes writers share a connection: the same job, equal connection settings (secrets
+     * included) and the same pool slot.
+     */
+    static final class Key {
+        private final String jobId;
+        private final ConnectionSettings settings;
+        private final int slot;
+
+        Key(String jobId, ConnectionSettings settings, int slot) {
+            this.jobId = Objects.requireNonNull(jobId);
+            this.settings = Objects.requireNonNull(settings);
+            this.slot = slot;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            if (this == o) {
+                return true;
+            }
+            if (!(o instanceof Key)) {
+                return false;
+            }
+            Key that = (Key) o;
+            return slot == that.slot && jobId.equals(that.jobId) && settings.equals(that.settings);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(jobId, settings, slot);
+        }
+
+        @Override
+        public String toString() {
+            return "job " + jobId + ", slot " + slot;
+        }
+    }
+}
