@@ -2,6 +2,7 @@ package io.laminar.flink.connector.nats.sink;
 
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.ThreadSafeSimpleCounter;
 import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
@@ -9,7 +10,8 @@ import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
 /**
  * The connector's own metrics, in the group {@code nats} under the sink writer's metric group.
  * Flink's standard {@code numRecordsOut}, {@code numBytesOut} and {@code currentSendTime} are kept
- * by {@code AsyncSinkWriter}; {@code numRecordsOutErrors} is counted here.
+ * by {@code AsyncSinkWriter}; {@code numRecordsOutErrors} is counted here. The gauges show what the
+ * writer holds ({@link HeldRecords}).
  */
 @Internal
 final class NatsSinkMetrics {
@@ -25,8 +27,12 @@ final class NatsSinkMetrics {
     private final Counter duplicates;
     private final AckLatencyHistogram ackLatency;
 
-    NatsSinkMetrics(SinkWriterMetricGroup writerGroup) {
+    NatsSinkMetrics(SinkWriterMetricGroup writerGroup, HeldRecords held) {
         MetricGroup group = writerGroup.addGroup(GROUP);
+        group.gauge("bufferedRecords", (Gauge<Long>) held::bufferedRecords);
+        group.gauge("bufferedBytes", (Gauge<Long>) held::bufferedBytes);
+        group.gauge("inFlightRecords", (Gauge<Long>) held::inFlightRecords);
+        group.gauge("inFlightBytes", (Gauge<Long>) held::inFlightBytes);
         this.numRecordsOutErrors = writerGroup.getNumRecordsOutErrorsCounter();
         this.publishErrors = group.counter("publishErrors", new ThreadSafeSimpleCounter());
         this.retries = group.counter("retries", new ThreadSafeSimpleCounter());

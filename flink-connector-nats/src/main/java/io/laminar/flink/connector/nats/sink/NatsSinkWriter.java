@@ -10,10 +10,8 @@ import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.connector.base.sink.writer.AsyncSinkWriter;
 import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
-import org.apache.flink.connector.base.sink.writer.DequeRequestBuffer;
 import org.apache.flink.connector.base.sink.writer.ElementConverter;
 import org.apache.flink.connector.base.sink.writer.ResultHandler;
-import org.apache.flink.connector.base.sink.writer.SimpleBatchCreator;
 import org.apache.flink.connector.base.sink.writer.config.AsyncSinkWriterConfiguration;
 
 import org.slf4j.Logger;
@@ -39,6 +37,7 @@ class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
 
     private static final Pattern USER_INFO = Pattern.compile("(\\w+://)[^/@\\s,\\]]+@");
 
+    private final HeldRecords held;
     private final NatsSinkMetrics metrics;
     private final ConnectionEvents events;
     private final SharedConnection shared;
@@ -51,14 +50,25 @@ class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
             AsyncSinkWriterConfiguration configuration,
             Collection<BufferedRequestState<NatsMessage>> states,
             NatsSinkSettings settings) {
+        this(converter, context, configuration, states, settings, new HeldRecords());
+    }
+
+    private NatsSinkWriter(
+            ElementConverter<IN, NatsMessage> converter,
+            WriterInitContext context,
+            AsyncSinkWriterConfiguration configuration,
+            Collection<BufferedRequestState<NatsMessage>> states,
+            NatsSinkSettings settings,
+            HeldRecords held) {
         super(
                 converter,
                 context,
                 configuration,
                 states,
-                new SimpleBatchCreator<>(configuration.getMaxBatchSizeInBytes()),
-                new DequeRequestBuffer<>());
-        this.metrics = new NatsSinkMetrics(context.metricGroup());
+                held.batchCreator(configuration.getMaxBatchSizeInBytes()),
+                held.buffer());
+        this.held = held;
+        this.metrics = new NatsSinkMetrics(context.metricGroup(), held);
         // ${NAME} references are resolved here, on the TaskManager, never at planning time.
         ConnectionSettings connectionSettings =
                 settings.getConnection().resolveEnvironmentReferences();
@@ -77,6 +87,7 @@ class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
         Connection connection = shared.connection();
         this.closeFlushTimeout = min(settings.getConfirmTimeout(), Duration.ofSeconds(5));
         String subtask = context.getTaskInfo().getTaskNameWithSubtasks().replaceAll("\\s+", "-");
+        LOG.info("NATS sink writer {} holds {}.", subtask, HeldRecords.limits(configuration));
         Duration retryBackoff = max(settings.getConnection().getReconnectWait(), MIN_RETRY_BACKOFF);
         String threadName = "nats-sink-" + subtask;
         DeadLetters deadLetters =
@@ -190,7 +201,7 @@ class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
     @Override
     protected void submitRequestEntries(
             List<NatsMessage> requestEntries, ResultHandler<NatsMessage> resultHandler) {
-        publisher.publish(requestEntries, resultHandler);
+        publisher.publish(requestEntries, held.inFlight(requestEntries, resultHandler));
     }
 
     @Override

@@ -121,6 +121,7 @@ public final class NatsServerExtension
     private long lastPid = -1;
     private NatsContainerBackend container;
     private int scopes;
+    private boolean paused;
 
     /** Extension with JetStream enabled and no extra configuration. */
     public NatsServerExtension() {
@@ -226,6 +227,11 @@ public final class NatsServerExtension
         if (p == null) {
             return;
         }
+        // A stopped process only acts on SIGTERM once it runs again.
+        if (p.isAlive()) {
+            resume();
+        }
+        paused = false;
         terminate(p, STOP_TIMEOUT);
         process = null;
         final int stoppedPort = port;
@@ -278,6 +284,61 @@ public final class NatsServerExtension
         }
         stop();
         start();
+    }
+
+    /**
+     * Freezes the server process (SIGSTOP): its connections stay open, but it reads, writes and
+     * answers nothing, like a server that stalls. Clients' writes pile up in socket buffers and
+     * then block. Undo with {@link #resume()} in a {@code finally}; {@link #stop()} resumes a
+     * paused server before terminating it.
+     *
+     * @throws IllegalStateException if the server is not running or already paused
+     * @throws UnsupportedOperationException in Docker container mode
+     */
+    public synchronized void pause() {
+        requireProcessMode("pause()");
+        if (!isRunning()) {
+            throw new IllegalStateException("Cannot pause nats-server: it is not running.");
+        }
+        if (paused) {
+            throw new IllegalStateException("nats-server is already paused.");
+        }
+        signal("STOP");
+        paused = true;
+    }
+
+    /** Lets a {@link #pause() paused} server run again (SIGCONT). Does nothing otherwise. */
+    public synchronized void resume() {
+        if (!paused) {
+            return;
+        }
+        signal("CONT");
+        paused = false;
+    }
+
+    /** True between {@link #pause()} and {@link #resume()}. */
+    public synchronized boolean isPaused() {
+        return paused;
+    }
+
+    private void signal(String name) {
+        String what = "kill -" + name + " " + lastPid;
+        try {
+            Process kill =
+                    new ProcessBuilder("kill", "-" + name, Long.toString(lastPid))
+                            .redirectErrorStream(true)
+                            .start();
+            String output =
+                    new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException(what + " failed: " + output);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(what + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted during " + what, e);
+        }
     }
 
     /** True if the server process (or container) is currently running. */

@@ -15,6 +15,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeoutException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -91,6 +92,43 @@ class NatsServerExtensionTest {
             collector.awaitCount(2, DEADLINE);
             assertThat(collector.payloadsAsStrings()).containsExactly("before", "after");
         }
+    }
+
+    @Test
+    void pauseFreezesTheServerUntilResumedAndAPausedServerStillStops() throws Exception {
+        try (Connection conn = NATS.connect();
+                NumberedRecordTally tally = NumberedRecordTally.subscribe(conn, "paused", 3)) {
+            conn.publish("paused", "0.".getBytes(StandardCharsets.UTF_8));
+            conn.flush(Duration.ofSeconds(5));
+
+            NATS.pause();
+            try {
+                assertThat(NATS.isPaused()).isTrue();
+                assertThat(NATS.isRunning()).isTrue();
+                conn.publish("paused", "2.".getBytes(StandardCharsets.UTF_8));
+                assertThatThrownBy(() -> conn.flush(Duration.ofMillis(500)))
+                        .isInstanceOf(TimeoutException.class);
+                assertThat(tally.messages()).isEqualTo(1);
+            } finally {
+                NATS.resume();
+            }
+
+            assertThat(NATS.isPaused()).isFalse();
+            conn.publish("paused", "2".getBytes(StandardCharsets.UTF_8));
+            conn.publish("paused", "x".getBytes(StandardCharsets.UTF_8));
+            conn.flush(Duration.ofSeconds(5));
+            Await.until("4 messages", DEADLINE, () -> tally.messages() == 4);
+            assertThat(tally.distinct()).isEqualTo(2);
+            assertThat(tally.malformed()).isEqualTo(1);
+            assertThat(tally.firstMissing(5)).isEqualTo("[1]");
+        }
+
+        NATS.pause();
+        NATS.stop();
+        assertThat(NATS.isRunning()).isFalse();
+        assertThat(NATS.isPaused()).isFalse();
+        NATS.start();
+        assertThat(NATS.isRunning()).isTrue();
     }
 
     @Test
