@@ -4,6 +4,7 @@ import io.laminar.flink.connector.nats.testutils.Await;
 import io.laminar.flink.connector.nats.testutils.FlinkMetrics;
 import io.laminar.flink.connector.nats.testutils.LogCapture;
 import io.laminar.flink.connector.nats.testutils.NatsClusterExtension;
+import io.laminar.flink.connector.nats.testutils.RecordGate;
 import io.laminar.flink.connector.nats.testutils.StreamCapture;
 
 import io.nats.client.Connection;
@@ -15,7 +16,6 @@ import io.nats.client.api.StreamConfiguration;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.serialization.SimpleStringSchema;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
@@ -42,7 +42,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -64,14 +63,16 @@ class NatsSinkClusterITCase {
     private static final Duration DEADLINE = Duration.ofSeconds(90);
 
     /** Opened by the test once a subscriber is in place; the job's records wait for it. */
-    private static volatile CountDownLatch gate = new CountDownLatch(0);
+    private RecordGate gate;
 
     /**
      * Every node runs again (a killed one restarted) and the cluster is whole for the next test.
      */
     @AfterEach
     void restoreCluster() {
-        gate.countDown();
+        if (gate != null) {
+            gate.close();
+        }
         CLUSTER.start();
     }
 
@@ -98,9 +99,9 @@ class NatsSinkClusterITCase {
                 Arrays.stream(servers.split(","))
                         .map(url -> url.replace("nats://", "nats://flink:cluster-s3cret@"))
                         .toArray(String[]::new);
-        gate = new CountDownLatch(1);
+        gate = RecordGate.closed(name);
         StreamExecutionEnvironment env = env();
-        numbers(env, n, 100_000)
+        numbers(env, n, 100_000, gate)
                 .sinkTo(
                         NatsSink.<String>builder()
                                 .setServers(urls)
@@ -126,7 +127,7 @@ class NatsSinkClusterITCase {
                 dispatcher.subscribe(subject);
                 dispatcher.subscribe(name + ".probe");
                 awaitInterestCrossesTheRoute(probe, name + ".probe", received);
-                gate.countDown();
+                gate.open();
 
                 Await.until(
                         killAfter + " records at the subscriber",
@@ -184,9 +185,10 @@ class NatsSinkClusterITCase {
                             .replicas(3)
                             .build());
             int leader = leaderOf(jsm, stream);
-            gate = new CountDownLatch(0);
+            gate = RecordGate.closed(stream);
+            gate.open();
             StreamExecutionEnvironment env = env();
-            numbers(env, n, 5_000)
+            numbers(env, n, 5_000, gate)
                     .sinkTo(
                             NatsSink.<String>builder()
                                     .setServers(CLUSTER.urls().split(","))
@@ -250,32 +252,16 @@ class NatsSinkClusterITCase {
         return env;
     }
 
-    /** "0" .. "n-1" at {@code perSecond}, held back until {@link #gate} opens. */
+    /** "0" .. "n-1" at {@code perSecond}, held back until {@code gate} opens. */
     private static DataStream<String> numbers(
-            StreamExecutionEnvironment env, int n, int perSecond) {
+            StreamExecutionEnvironment env, int n, int perSecond, RecordGate gate) {
         return env.fromSource(
                         new DataGeneratorSource<>(
                                 i -> i, n, RateLimiterStrategy.perSecond(perSecond), Types.LONG),
                         WatermarkStrategy.noWatermarks(),
                         "numbers")
-                .map(new AfterGate())
+                .map(gate.numbersAsStrings())
                 .returns(Types.STRING);
-    }
-
-    /** Waits for {@link #gate} before its first record, then turns numbers into strings. */
-    private static final class AfterGate implements MapFunction<Long, String> {
-        private transient boolean open;
-
-        @Override
-        public String map(Long value) throws Exception {
-            if (!open) {
-                if (!gate.await(2, TimeUnit.MINUTES)) {
-                    throw new IllegalStateException("the test never opened the gate");
-                }
-                open = true;
-            }
-            return String.valueOf(value);
-        }
     }
 
     /**

@@ -3,12 +3,12 @@ package io.laminar.flink.connector.nats.sink;
 import io.laminar.flink.connector.nats.testutils.Await;
 import io.laminar.flink.connector.nats.testutils.FlinkMetrics;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
+import io.laminar.flink.connector.nats.testutils.RecordGate;
 
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.serialization.SimpleStringSchema;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
@@ -29,7 +29,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -49,11 +48,13 @@ class NatsSinkConnectionSharingITCase {
     private static final Duration DEADLINE = Duration.ofSeconds(60);
 
     /** Opened by the test once it has counted the connections; the records wait for it. */
-    private static volatile CountDownLatch gate = new CountDownLatch(0);
+    private RecordGate gate;
 
     @AfterEach
     void openGate() {
-        gate.countDown();
+        if (gate != null) {
+            gate.close();
+        }
     }
 
     @ParameterizedTest(name = "pool size {0}: {1} connection(s) for 4 writers")
@@ -64,7 +65,7 @@ class NatsSinkConnectionSharingITCase {
         int n = 40_000;
         String name = "sharing-" + poolSize;
         String subject = "sharing." + poolSize;
-        gate = new CountDownLatch(1);
+        gate = RecordGate.closed(name);
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(4);
@@ -73,7 +74,7 @@ class NatsSinkConnectionSharingITCase {
                         new DataGeneratorSource<>(i -> i, n, Types.LONG),
                         WatermarkStrategy.noWatermarks(),
                         "numbers")
-                .map(new AfterGate())
+                .map(gate.numbersAsStrings())
                 .returns(Types.STRING)
                 .sinkTo(
                         NatsSink.<String>builder()
@@ -104,7 +105,7 @@ class NatsSinkConnectionSharingITCase {
                     DEADLINE,
                     () -> NATS.connectionsNamed(name),
                     count -> count == connections);
-            gate.countDown();
+            gate.open();
             Await.until("records to flow", DEADLINE, () -> received.size() >= 1_000 || isDone(job));
             assertThat(NATS.connectionsNamed(name))
                     .as("connections while the writers publish")
@@ -128,21 +129,5 @@ class NatsSinkConnectionSharingITCase {
 
     private static boolean isDone(JobClient job) {
         return job.getJobExecutionResult().isDone();
-    }
-
-    /** Waits for {@link #gate} before its first record, then turns numbers into strings. */
-    private static final class AfterGate implements MapFunction<Long, String> {
-        private transient boolean open;
-
-        @Override
-        public String map(Long value) throws Exception {
-            if (!open) {
-                if (!gate.await(2, TimeUnit.MINUTES)) {
-                    throw new IllegalStateException("the test never opened the gate");
-                }
-                open = true;
-            }
-            return String.valueOf(value);
-        }
     }
 }
