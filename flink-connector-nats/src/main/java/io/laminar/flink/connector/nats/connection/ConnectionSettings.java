@@ -344,6 +344,9 @@ public final class ConnectionSettings implements Serializable {
         if (token != null) {
             builder.token(token.toCharArray());
         }
+        if (username == null && token == null && credentialsFile == null && nkeySeedFile == null) {
+            applyUrlUserInfo(builder);
+        }
         if (credentialsFile != null) {
             // Checked where the connection is made: the file lives on the TaskManagers.
             if (!Files.isReadable(Paths.get(credentialsFile))) {
@@ -371,6 +374,42 @@ public final class ConnectionSettings implements Serializable {
             builder.sslContext(tls.createSslContext());
         }
         return builder;
+    }
+
+    /**
+     * jnats sends a URL's user info only to that URL's server, not to the servers a cluster
+     * advertises (discovery), so after failing over to one of those the connection would be
+     * refused. When the URLs agree on their user info and no other credentials are set, it is made
+     * the connection's credentials ({@code user:password}, or a token), for every server.
+     */
+    private void applyUrlUserInfo(Options.Builder builder) {
+        String userInfo = null;
+        for (String server : servers) {
+            String info;
+            try {
+                info = new URI(server).getUserInfo();
+            } catch (URISyntaxException e) {
+                continue;
+            }
+            if (info == null || info.isEmpty()) {
+                continue;
+            }
+            if (userInfo != null && !userInfo.equals(info)) {
+                return; // different credentials per URL: leave each URL its own
+            }
+            userInfo = info;
+        }
+        if (userInfo == null) {
+            return;
+        }
+        int colon = userInfo.indexOf(':');
+        if (colon < 0) {
+            builder.token(userInfo.toCharArray());
+        } else {
+            builder.userInfo(
+                    userInfo.substring(0, colon).toCharArray(),
+                    userInfo.substring(colon + 1).toCharArray());
+        }
     }
 
     public List<String> getServers() {

@@ -53,4 +53,47 @@ class ConnectionSettingsTest {
         assertThat(options.getMaxReconnect()).isEqualTo(7);
         assertThat(options.getReconnectBufferSize()).isEqualTo(1234);
     }
+
+    @Test
+    void url_user_info_becomes_the_credentials_for_discovered_servers_too() {
+        Options withPassword =
+                ConnectionSettings.builder()
+                        .servers("nats://flink:p%40ss@h1:4222", "nats://flink:p%40ss@h2:4222")
+                        .build()
+                        .toOptionsBuilder((c, e) -> {}, null)
+                        .build();
+        assertThat(withPassword.getUsername()).isEqualTo("flink");
+        assertThat(withPassword.getPassword()).isEqualTo("p@ss");
+
+        Options withToken =
+                ConnectionSettings.builder()
+                        .servers("nats://s3cret-token@h1:4222", "nats://h2:4222")
+                        .build()
+                        .toOptionsBuilder((c, e) -> {}, null)
+                        .build();
+        assertThat(withToken.getToken()).isEqualTo("s3cret-token");
+        assertThat(withToken.getUsername()).isNull();
+    }
+
+    @Test
+    void url_user_info_is_left_alone_when_urls_disagree_or_credentials_are_set() {
+        Options disagreeing =
+                ConnectionSettings.builder()
+                        .servers("nats://a:1@h1:4222", "nats://b:2@h2:4222")
+                        .build()
+                        .toOptionsBuilder((c, e) -> {}, null)
+                        .build();
+        assertThat(disagreeing.getUsername()).isNull();
+        assertThat(disagreeing.getToken()).isNull();
+
+        Options explicit =
+                ConnectionSettings.builder()
+                        .servers("nats://a:1@h1:4222")
+                        .userInfo("publisher", "pw")
+                        .build()
+                        .toOptionsBuilder((c, e) -> {}, null)
+                        .build();
+        assertThat(explicit.getUsername()).isEqualTo("publisher");
+        assertThat(explicit.getPassword()).isEqualTo("pw");
+    }
 }

@@ -58,7 +58,11 @@ class NatsSinkClusterITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK = FlinkMetrics.miniCluster(METRICS, 2);
 
-    @RegisterExtension static final NatsClusterExtension CLUSTER = new NatsClusterExtension();
+    private static final String PASSWORD = "cluster-s3cret";
+
+    /** Clients must log in, so a failover to a discovered node needs the credentials too. */
+    @RegisterExtension
+    static final NatsClusterExtension CLUSTER = NatsClusterExtension.withUser("flink", PASSWORD);
 
     private static final Duration DEADLINE = Duration.ofSeconds(90);
 
@@ -88,16 +92,17 @@ class NatsSinkClusterITCase {
 
     /**
      * Runs a checkpointed at-least-once job publishing {@code n} records through {@code servers}
-     * (user info in every URL, so the reconnect log line shows it is masked); kills the node the
-     * sink is connected to after {@code killAfter} records have arrived at a subscriber on another
-     * node; the job must finish without a restart and every record must arrive.
+     * (the credentials only as user info in each URL: they must reach discovered nodes too, and the
+     * reconnect log line must mask them); kills the node the sink is connected to after {@code
+     * killAfter} records have arrived at a subscriber on another node; the job must finish without
+     * a restart and every record must arrive.
      */
     private void failOverAndCheck(String name, String servers, int n, int killAfter)
             throws Exception {
         String subject = name + ".data";
         String[] urls =
                 Arrays.stream(servers.split(","))
-                        .map(url -> url.replace("nats://", "nats://flink:cluster-s3cret@"))
+                        .map(url -> url.replace("nats://", "nats://flink:" + PASSWORD + "@"))
                         .toArray(String[]::new);
         gate = RecordGate.closed(name);
         StreamExecutionEnvironment env = env();
@@ -162,7 +167,7 @@ class NatsSinkClusterITCase {
                             ".* reconnected to server nats://(\\*+@)?127\\.0\\.0\\.1:("
                                     + survivorPorts
                                     + ")\\.")
-                    .doesNotContain("cluster-s3cret");
+                    .doesNotContain(PASSWORD);
         }
     }
 
@@ -192,6 +197,7 @@ class NatsSinkClusterITCase {
                     .sinkTo(
                             NatsSink.<String>builder()
                                     .setServers(CLUSTER.urls().split(","))
+                                    .setUserInfo("flink", PASSWORD)
                                     .setReconnectWait(Duration.ofMillis(250))
                                     .setDeliveryGuarantee(guarantee)
                                     .setJetStream(

@@ -49,6 +49,8 @@ public final class NatsClusterExtension
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(45);
 
     private final int size;
+    private final String user;
+    private final String password;
     private final List<NatsServerExtension> nodes = new ArrayList<>();
     private final List<Integer> monitorPorts = new ArrayList<>();
 
@@ -59,10 +61,24 @@ public final class NatsClusterExtension
 
     /** A cluster of {@code size} nodes (at least 2). */
     public NatsClusterExtension(int size) {
+        this(size, null, null);
+    }
+
+    /**
+     * A three-node cluster whose clients must log in as {@code user}/{@code password}; this
+     * extension's own clients ({@link #connectTo}, {@link #optionsBuilder}) do.
+     */
+    public static NatsClusterExtension withUser(String user, String password) {
+        return new NatsClusterExtension(3, user, password);
+    }
+
+    private NatsClusterExtension(int size, String user, String password) {
         if (size < 2) {
             throw new IllegalArgumentException("a cluster needs at least 2 nodes: " + size);
         }
         this.size = size;
+        this.user = user;
+        this.password = password;
     }
 
     @Override
@@ -199,8 +215,13 @@ public final class NatsClusterExtension
      */
     public synchronized Connection connectTo(int index) {
         NatsServerExtension node = node(index);
-        Options.Builder options = node.optionsBuilder().ignoreDiscoveredServers().noRandomize();
+        Options.Builder options =
+                withCredentials(node.optionsBuilder()).ignoreDiscoveredServers().noRandomize();
         return node.connect(options);
+    }
+
+    private Options.Builder withCredentials(Options.Builder options) {
+        return user == null ? options : options.userInfo(user, password);
     }
 
     /**
@@ -209,7 +230,7 @@ public final class NatsClusterExtension
      */
     public synchronized Options.Builder optionsBuilder() {
         requireStarted();
-        Options.Builder options = nodes.get(0).optionsBuilder();
+        Options.Builder options = withCredentials(nodes.get(0).optionsBuilder());
         for (int i = 1; i < size; i++) {
             options.server(nodes.get(i).url());
         }
@@ -294,7 +315,14 @@ public final class NatsClusterExtension
                             + "  routes: ["
                             + String.join(", ", routes)
                             + "]\n"
-                            + "}\n";
+                            + "}\n"
+                            + (user == null
+                                    ? ""
+                                    : "authorization { user: \""
+                                            + user
+                                            + "\", password: \""
+                                            + password
+                                            + "\" }\n");
             nodes.add(
                     NatsServerExtension.builder()
                             .port(clientPorts.get(i))
