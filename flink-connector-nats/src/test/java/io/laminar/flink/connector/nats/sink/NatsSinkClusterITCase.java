@@ -3,14 +3,14 @@ package io.laminar.flink.connector.nats.sink;
 import io.laminar.flink.connector.nats.testutils.Await;
 import io.laminar.flink.connector.nats.testutils.FlinkMetrics;
 import io.laminar.flink.connector.nats.testutils.LogCapture;
+import io.laminar.flink.connector.nats.testutils.MessageCollector;
 import io.laminar.flink.connector.nats.testutils.NatsClusterExtension;
+import io.laminar.flink.connector.nats.testutils.NumberedRecordTally;
 import io.laminar.flink.connector.nats.testutils.RecordGate;
 import io.laminar.flink.connector.nats.testutils.StreamCapture;
 
 import io.nats.client.Connection;
-import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamManagement;
-import io.nats.client.Message;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 
@@ -126,27 +126,23 @@ class NatsSinkClusterITCase {
                             node -> node >= 0);
             int subscriberNode = (sinkNode + 1) % CLUSTER.size();
             try (Connection subscriber = CLUSTER.connectTo(subscriberNode);
-                    Connection probe = CLUSTER.connectTo(sinkNode)) {
-                Received received = new Received(n);
-                Dispatcher dispatcher = subscriber.createDispatcher(received::add);
-                dispatcher.subscribe(subject);
-                dispatcher.subscribe(name + ".probe");
-                awaitInterestCrossesTheRoute(probe, name + ".probe", received);
+                    Connection probe = CLUSTER.connectTo(sinkNode);
+                    NumberedRecordTally tally =
+                            NumberedRecordTally.subscribe(subscriber, subject, n);
+                    MessageCollector probes =
+                            MessageCollector.subscribe(subscriber, name + ".probe")) {
+                awaitInterestCrossesTheRoute(probe, name + ".probe", probes);
                 gate.open();
 
                 Await.until(
                         killAfter + " records at the subscriber",
                         DEADLINE,
-                        () -> received.count() >= killAfter);
+                        () -> tally.messages() >= killAfter);
                 CLUSTER.node(sinkNode).kill();
                 job.getJobExecutionResult().get(3, TimeUnit.MINUTES);
 
-                Await.value(
-                        "all " + n + " records at the subscriber; last value is how many distinct",
-                        DEADLINE,
-                        received::distinct,
-                        distinct -> distinct == n);
-                assertThat(received.missing()).as("records missing after the failover").isEmpty();
+                tally.awaitAll(DEADLINE);
+                assertThat(tally.malformed()).isZero();
             }
             assertThat(counter(job.getJobID(), "reconnects")).isGreaterThanOrEqualTo(1);
             List<String> reconnects =
@@ -271,57 +267,19 @@ class NatsSinkClusterITCase {
     }
 
     /**
-     * Publishes probes on the sink's node until the subscriber on another node gets one, so the
-     * subscription is known across the route before the job's records flow.
+     * Publishes probes on the sink's node until the subscriber on another node gets one: its
+     * subscriptions, made in order on one connection, are then known across the route before the
+     * job's records flow.
      */
     private static void awaitInterestCrossesTheRoute(
-            Connection probe, String probeSubject, Received received) {
+            Connection probe, String probeSubject, MessageCollector probes) {
         Await.until(
                 "a probe from the sink's node to reach the subscriber",
                 DEADLINE,
                 () -> {
                     probe.publish(probeSubject, new byte[0]);
-                    return received.probes() > 0;
+                    return probes.count() > 0;
                 });
-    }
-
-    /** What a subscriber got: which of the records "0" .. "n-1" (and how many probes). */
-    private static final class Received {
-        private final int n;
-        private final BitSet seen;
-        private long records;
-        private long probes;
-
-        Received(int n) {
-            this.n = n;
-            this.seen = new BitSet(n);
-        }
-
-        synchronized void add(Message m) {
-            byte[] data = m.getData();
-            if (data == null || data.length == 0) {
-                probes++;
-                return;
-            }
-            records++;
-            seen.set(Integer.parseInt(new String(data, StandardCharsets.UTF_8)));
-        }
-
-        synchronized long probes() {
-            return probes;
-        }
-
-        synchronized long count() {
-            return records;
-        }
-
-        synchronized int distinct() {
-            return seen.cardinality();
-        }
-
-        synchronized List<Integer> missing() {
-            return NatsSinkClusterITCase.missing(seen, n);
-        }
     }
 
     private static List<Integer> missing(BitSet seen, int n) {

@@ -24,6 +24,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.ExceptionUtils;
 
+import org.assertj.core.api.AbstractStringAssert;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -279,12 +280,7 @@ class NatsSinkITCase {
         assertThatThrownBy(() -> env.execute("invalid subject"))
                 .satisfies(
                         e ->
-                                assertThat(
-                                                ExceptionUtils.findThrowable(
-                                                        e, InvalidSubjectException.class))
-                                        .get()
-                                        .extracting(Throwable::getMessage)
-                                        .asString()
+                                assertCauseMessage(e, InvalidSubjectException.class)
                                         .contains("'it.inv.bad subject'")
                                         .contains("whitespace"));
     }
@@ -307,12 +303,7 @@ class NatsSinkITCase {
             assertThatThrownBy(() -> env.execute("too large"))
                     .satisfies(
                             e ->
-                                    assertThat(
-                                                    ExceptionUtils.findThrowable(
-                                                            e, NatsSinkException.class))
-                                            .get()
-                                            .extracting(Throwable::getMessage)
-                                            .asString()
+                                    assertCauseMessage(e, NatsSinkException.class)
                                             .contains("'it.big'")
                                             .contains("max_payload"));
         } finally {
@@ -373,12 +364,7 @@ class NatsSinkITCase {
             assertThatThrownBy(() -> env.execute("forbidden"))
                     .satisfies(
                             e ->
-                                    assertThat(
-                                                    ExceptionUtils.findThrowable(
-                                                            e, NatsSinkException.class))
-                                            .get()
-                                            .extracting(Throwable::getMessage)
-                                            .asString()
+                                    assertCauseMessage(e, NatsSinkException.class)
                                             .containsIgnoringCase("permissions violation")
                                             .contains("other.x")
                                             .doesNotContain("orders-pw"));
@@ -402,12 +388,7 @@ class NatsSinkITCase {
         assertThatThrownBy(() -> env.execute("long subject"))
                 .satisfies(
                         e ->
-                                assertThat(
-                                                ExceptionUtils.findThrowable(
-                                                        e, InvalidSubjectException.class))
-                                        .get()
-                                        .extracting(Throwable::getMessage)
-                                        .asString()
+                                assertCauseMessage(e, InvalidSubjectException.class)
                                         .startsWith(
                                                 "Invalid NATS subject '"
                                                         + longSubject.substring(0, 256)
@@ -451,10 +432,7 @@ class NatsSinkITCase {
                 job.cancel().get(30, TimeUnit.SECONDS);
             }
             assertThat(failure).as("the job failed").isInstanceOf(ExecutionException.class);
-            assertThat(ExceptionUtils.findThrowable(failure, NatsSinkException.class))
-                    .get()
-                    .extracting(Throwable::getMessage)
-                    .asString()
+            assertCauseMessage(failure, NatsSinkException.class)
                     .contains("maximum control line exceeded")
                     .contains(
                             "the longest subject published on the connection is '"
@@ -488,12 +466,7 @@ class NatsSinkITCase {
         assertThatThrownBy(() -> env.execute("non-ASCII header"))
                 .satisfies(
                         e ->
-                                assertThat(
-                                                ExceptionUtils.findThrowable(
-                                                        e, InvalidHeaderException.class))
-                                        .get()
-                                        .extracting(Throwable::getMessage)
-                                        .asString()
+                                assertCauseMessage(e, InvalidHeaderException.class)
                                         .startsWith(
                                                 "Invalid value for NATS header 'x-note' in a"
                                                         + " message for subject 'it.hdr.utf8' from"
@@ -520,10 +493,7 @@ class NatsSinkITCase {
         assertThatThrownBy(() -> env.execute("no server"))
                 .satisfies(
                         e ->
-                                assertThat(ExceptionUtils.findThrowable(e, NatsSinkException.class))
-                                        .get()
-                                        .extracting(Throwable::getMessage)
-                                        .asString()
+                                assertCauseMessage(e, NatsSinkException.class)
                                         .contains("Could not connect")
                                         .contains("nats://******@127.0.0.1:1")
                                         .doesNotContain("pw-not-logged"));
@@ -593,6 +563,16 @@ class NatsSinkITCase {
                 StreamCapture.deleteStream(client, stream);
             }
         }
+    }
+
+    /** Asserts on the message of the first {@code type} in {@code failure}'s cause chain. */
+    private static AbstractStringAssert<?> assertCauseMessage(
+            Throwable failure, Class<? extends Throwable> type) {
+        return assertThat(ExceptionUtils.findThrowable(failure, type))
+                .as("a %s in the cause chain", type.getSimpleName())
+                .get()
+                .extracting(Throwable::getMessage)
+                .asString();
     }
 
     private static long counter(JobID job, String name) {

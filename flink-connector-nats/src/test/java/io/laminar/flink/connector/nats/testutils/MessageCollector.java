@@ -41,18 +41,31 @@ public final class MessageCollector implements AutoCloseable {
         MessageCollector collector = new MessageCollector(connection, subject);
         collector.dispatcher.subscribe(subject);
         try {
+            flushSubscription(connection, subject);
+        } catch (IllegalStateException e) {
+            collector.close();
+            throw e;
+        }
+        return collector;
+    }
+
+    /**
+     * Flushes {@code connection} after a subscription to {@code subject}, so the server knows the
+     * subscription when this returns.
+     *
+     * @throws IllegalStateException when the flush times out or is interrupted
+     */
+    static void flushSubscription(Connection connection, String subject) {
+        try {
             connection.flush(Duration.ofSeconds(5));
         } catch (TimeoutException e) {
-            collector.close();
             throw new IllegalStateException(
                     "Timed out flushing the subscription to '" + subject + "'", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            collector.close();
             throw new IllegalStateException(
                     "Interrupted while flushing the subscription to '" + subject + "'", e);
         }
-        return collector;
     }
 
     /** Subject (pattern) this collector subscribed to. */

@@ -6,7 +6,6 @@ import io.nats.client.Message;
 
 import java.time.Duration;
 import java.util.BitSet;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Counts core-NATS messages whose payloads start with a record number ({@code 0 <= number <
@@ -50,16 +49,10 @@ public final class NumberedRecordTally implements AutoCloseable {
         NumberedRecordTally tally = new NumberedRecordTally(connection, subject, expected);
         tally.dispatcher.subscribe(subject);
         try {
-            connection.flush(Duration.ofSeconds(5));
-        } catch (TimeoutException e) {
+            MessageCollector.flushSubscription(connection, subject);
+        } catch (IllegalStateException e) {
             tally.close();
-            throw new IllegalStateException(
-                    "Timed out flushing the subscription to '" + subject + "'", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            tally.close();
-            throw new IllegalStateException(
-                    "Interrupted while flushing the subscription to '" + subject + "'", e);
+            throw e;
         }
         return tally;
     }
