@@ -49,9 +49,7 @@ public final class ConnectionSettings implements Serializable {
     public static final int DEFAULT_MAX_RECONNECTS = 120;
 
     /** Default bytes jnats keeps for publishes made while reconnecting. */
-    public static final long DEFAULT_RECONNECT_BUFFER_BYTES = 8L * 1024 * 1024;
-
-    private static final String MASK = "******";
+    public static final long DEFAULT_RECONNECT_BUFFER_SIZE = 8L * 1024 * 1024;
 
     private static final java.util.regex.Pattern SECRET_KEY =
             java.util.regex.Pattern.compile(
@@ -68,7 +66,7 @@ public final class ConnectionSettings implements Serializable {
     private final Duration connectionTimeout;
     private final Duration reconnectWait;
     private final int maxReconnects;
-    private final long reconnectBufferBytes;
+    private final long reconnectBufferSize;
     private final Map<String, String> properties;
 
     private ConnectionSettings(Builder b) {
@@ -83,7 +81,7 @@ public final class ConnectionSettings implements Serializable {
         this.connectionTimeout = b.connectionTimeout;
         this.reconnectWait = b.reconnectWait;
         this.maxReconnects = b.maxReconnects;
-        this.reconnectBufferBytes = b.reconnectBufferBytes;
+        this.reconnectBufferSize = b.reconnectBufferSize;
         this.properties = Collections.unmodifiableMap(new TreeMap<>(b.properties));
         validate();
     }
@@ -125,9 +123,9 @@ public final class ConnectionSettings implements Serializable {
             throw new IllegalArgumentException(
                     "max reconnects must be -1 (forever) or >= 0, was " + maxReconnects);
         }
-        if (reconnectBufferBytes < 0) {
+        if (reconnectBufferSize < 0) {
             throw new IllegalArgumentException(
-                    "reconnect buffer size must be >= 0 bytes, was " + reconnectBufferBytes);
+                    "reconnect buffer size must be >= 0 bytes, was " + reconnectBufferSize);
         }
     }
 
@@ -144,7 +142,10 @@ public final class ConnectionSettings implements Serializable {
                                     : "nats://" + server.trim());
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException(
-                    "servers: '" + redactUrl(server) + "' is not a valid URL: " + e.getReason());
+                    "servers: '"
+                            + Redaction.url(server)
+                            + "' is not a valid URL: "
+                            + e.getReason());
         }
         String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("nats")
@@ -154,39 +155,22 @@ public final class ConnectionSettings implements Serializable {
                 && !scheme.equals("wss")) {
             throw new IllegalArgumentException(
                     "servers: '"
-                            + redactUrl(server)
+                            + Redaction.url(server)
                             + "' has scheme '"
                             + scheme
                             + "'; use nats://, tls://, opentls://, ws:// or wss://.");
         }
         if (uri.getHost() == null) {
             throw new IllegalArgumentException(
-                    "servers: '" + redactUrl(server) + "' has no host, e.g. nats://localhost:4222");
+                    "servers: '"
+                            + Redaction.url(server)
+                            + "' has no host, e.g. nats://localhost:4222");
         }
-    }
-
-    /** A server URL with any user info (user:password@) replaced by a mask, for messages. */
-    public static String redactUrl(String url) {
-        if (url == null) {
-            return null;
-        }
-        int scheme = url.indexOf("://");
-        int at = url.lastIndexOf('@');
-        if (at < 0) {
-            return url;
-        }
-        int start = scheme < 0 ? 0 : scheme + 3;
-        if (at < start) {
-            return url;
-        }
-        return url.substring(0, start) + MASK + url.substring(at);
     }
 
     /** The server URLs, with user info masked: safe for logs and error messages. */
     public String redactedServers() {
-        return servers.stream()
-                .map(ConnectionSettings::redactUrl)
-                .collect(Collectors.joining(", ", "[", "]"));
+        return servers.stream().map(Redaction::url).collect(Collectors.joining(", ", "[", "]"));
     }
 
     /**
@@ -268,7 +252,7 @@ public final class ConnectionSettings implements Serializable {
                 .connectionTimeout(connectionTimeout)
                 .reconnectWait(reconnectWait)
                 .maxReconnects(maxReconnects)
-                .reconnectBufferBytes(reconnectBufferBytes);
+                .reconnectBufferSize(reconnectBufferSize);
         properties.forEach(
                 (k, v) -> b.property(k, EnvironmentReferences.resolve(v, "properties." + k)));
         return b.build();
@@ -288,7 +272,7 @@ public final class ConnectionSettings implements Serializable {
             if (!v.endsWith("]")) {
                 throw new IllegalArgumentException(
                         "servers: '"
-                                + redactUrl(v)
+                                + Redaction.url(v)
                                 + "' starts a JSON array but does not end with ']'.");
             }
             v = v.substring(1, v.length() - 1);
@@ -305,7 +289,7 @@ public final class ConnectionSettings implements Serializable {
                     || p.startsWith("'")
                     || p.endsWith("'")) {
                 throw new IllegalArgumentException(
-                        "servers: '" + redactUrl(p) + "' has an unbalanced quote.");
+                        "servers: '" + Redaction.url(p) + "' has an unbalanced quote.");
             }
             if (!p.isEmpty()) {
                 out.add(p);
@@ -332,7 +316,7 @@ public final class ConnectionSettings implements Serializable {
                         .connectionTimeout(connectionTimeout)
                         .reconnectWait(reconnectWait)
                         .maxReconnects(maxReconnects)
-                        .reconnectBufferSize(reconnectBufferBytes)
+                        .reconnectBufferSize(reconnectBufferSize)
                         .connectionListener(connectionListener)
                         .errorListener(errorListener);
         if (connectionName != null) {
@@ -428,11 +412,6 @@ public final class ConnectionSettings implements Serializable {
         return credentialsFile;
     }
 
-    /** The NKey seed file for NKey (challenge) authentication, or null. */
-    public String getNKeySeedFile() {
-        return nkeySeedFile;
-    }
-
     /** The TLS settings, or null (TLS then only with {@code tls://} URLs, JVM defaults). */
     public TlsSettings getTls() {
         return tls;
@@ -479,8 +458,8 @@ public final class ConnectionSettings implements Serializable {
         return maxReconnects;
     }
 
-    public long getReconnectBufferBytes() {
-        return reconnectBufferBytes;
+    public long getReconnectBufferSize() {
+        return reconnectBufferSize;
     }
 
     /**
@@ -501,7 +480,7 @@ public final class ConnectionSettings implements Serializable {
         }
         ConnectionSettings that = (ConnectionSettings) o;
         return maxReconnects == that.maxReconnects
-                && reconnectBufferBytes == that.reconnectBufferBytes
+                && reconnectBufferSize == that.reconnectBufferSize
                 && servers.equals(that.servers)
                 && Objects.equals(username, that.username)
                 && Objects.equals(password, that.password)
@@ -527,9 +506,9 @@ public final class ConnectionSettings implements Serializable {
                 + ", username="
                 + username
                 + ", password="
-                + (password == null ? null : MASK)
+                + (password == null ? null : Redaction.MASK)
                 + ", token="
-                + (token == null ? null : MASK)
+                + (token == null ? null : Redaction.MASK)
                 + ", credentialsFile="
                 + credentialsFile
                 + ", nkeySeedFile="
@@ -544,8 +523,8 @@ public final class ConnectionSettings implements Serializable {
                 + reconnectWait
                 + ", maxReconnects="
                 + maxReconnects
-                + ", reconnectBufferBytes="
-                + reconnectBufferBytes
+                + ", reconnectBufferSize="
+                + reconnectBufferSize
                 + ", properties="
                 + maskedProperties()
                 + '}';
@@ -558,7 +537,7 @@ public final class ConnectionSettings implements Serializable {
                         masked.put(
                                 k,
                                 SECRET_KEY.matcher(k).find() && !EnvironmentReferences.contains(v)
-                                        ? MASK
+                                        ? Redaction.MASK
                                         : v));
         return masked;
     }
@@ -593,7 +572,7 @@ public final class ConnectionSettings implements Serializable {
         private Duration connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
         private Duration reconnectWait = DEFAULT_RECONNECT_WAIT;
         private int maxReconnects = DEFAULT_MAX_RECONNECTS;
-        private long reconnectBufferBytes = DEFAULT_RECONNECT_BUFFER_BYTES;
+        private long reconnectBufferSize = DEFAULT_RECONNECT_BUFFER_SIZE;
         private final Map<String, String> properties = new TreeMap<>();
 
         private Builder() {}
@@ -684,8 +663,8 @@ public final class ConnectionSettings implements Serializable {
         }
 
         /** Bytes of publishes jnats holds while reconnecting; 0 disables that buffer. */
-        public Builder reconnectBufferBytes(long bytes) {
-            this.reconnectBufferBytes = bytes;
+        public Builder reconnectBufferSize(long bytes) {
+            this.reconnectBufferSize = bytes;
             return this;
         }
 

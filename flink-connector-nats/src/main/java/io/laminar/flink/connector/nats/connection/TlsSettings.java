@@ -11,18 +11,12 @@ import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.SecureRandom;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.List;
 import java.util.Objects;
 import java.util.function.BiFunction;
 
@@ -144,11 +138,6 @@ public final class TlsSettings implements Serializable {
         }
     }
 
-    /** Whether the settings present a client certificate (mutual TLS). */
-    public boolean hasClientCertificate() {
-        return keyStorePath != null || certFile != null;
-    }
-
     /** Whether any value holds a {@code ${NAME}} reference still to be resolved. */
     boolean hasEnvironmentReferences() {
         for (String v : values()) {
@@ -219,7 +208,8 @@ public final class TlsSettings implements Serializable {
         } else if (caCertFile != null) {
             trust =
                     trustManagers(
-                            PemFiles.trustStore(readable(caCertFile, CA_CERT_FILE)), CA_CERT_FILE);
+                            PemFiles.trustStore(readable(caCertFile, CA_CERT_FILE), CA_CERT_FILE),
+                            CA_CERT_FILE);
         }
         KeyManager[] keys = null;
         if (keyStorePath != null) {
@@ -235,7 +225,11 @@ public final class TlsSettings implements Serializable {
             char[] password = PemFiles.inMemoryPassword();
             KeyStore store =
                     PemFiles.keyStore(
-                            readable(certFile, CERT_FILE), readable(keyFile, KEY_FILE), password);
+                            readable(certFile, CERT_FILE),
+                            readable(keyFile, KEY_FILE),
+                            password,
+                            CERT_FILE,
+                            KEY_FILE);
             keys = keyManagers(store, password, CERT_FILE + "'/'" + KEY_FILE);
         }
         try {
@@ -330,42 +324,6 @@ public final class TlsSettings implements Serializable {
 
     private static char[] passwordChars(String password) {
         return password == null ? null : password.toCharArray();
-    }
-
-    public String getTrustStorePath() {
-        return trustStorePath;
-    }
-
-    public String getTrustStoreType() {
-        return trustStoreType;
-    }
-
-    public String getKeyStorePath() {
-        return keyStorePath;
-    }
-
-    public String getKeyStoreType() {
-        return keyStoreType;
-    }
-
-    public String getCaCertFile() {
-        return caCertFile;
-    }
-
-    public String getCertFile() {
-        return certFile;
-    }
-
-    public String getKeyFile() {
-        return keyFile;
-    }
-
-    public boolean hasTrustStorePassword() {
-        return trustStorePassword != null;
-    }
-
-    public boolean hasKeyStorePassword() {
-        return keyStorePassword != null;
     }
 
     @Override
@@ -479,178 +437,6 @@ public final class TlsSettings implements Serializable {
         /** Validates and builds the settings. */
         public TlsSettings build() {
             return new TlsSettings(this);
-        }
-    }
-
-    /** Reads PEM certificates and keys into in-memory key stores. */
-    private static final class PemFiles {
-
-        private static final java.util.regex.Pattern KEY_BLOCK =
-                java.util.regex.Pattern.compile(
-                        "-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END");
-
-        /** RSA's algorithm identifier in PKCS#8: SEQUENCE { OID 1.2.840.113549.1.1.1, NULL }. */
-        private static final byte[] RSA_ALGORITHM = {
-            0x30,
-            0x0d,
-            0x06,
-            0x09,
-            0x2a,
-            (byte) 0x86,
-            0x48,
-            (byte) 0x86,
-            (byte) 0xf7,
-            0x0d,
-            0x01,
-            0x01,
-            0x01,
-            0x05,
-            0x00
-        };
-
-        static char[] inMemoryPassword() {
-            return Long.toHexString(new SecureRandom().nextLong()).toCharArray();
-        }
-
-        static KeyStore trustStore(Path caFile) {
-            List<Certificate> certificates = certificates(caFile, CA_CERT_FILE);
-            try {
-                KeyStore store = KeyStore.getInstance("PKCS12");
-                store.load(null, null);
-                for (int i = 0; i < certificates.size(); i++) {
-                    store.setCertificateEntry("ca-" + i, certificates.get(i));
-                }
-                return store;
-            } catch (IOException | GeneralSecurityException e) {
-                throw new IllegalArgumentException(
-                        "'" + CA_CERT_FILE + "': cannot use the certificates: " + e.getMessage(),
-                        e);
-            }
-        }
-
-        static KeyStore keyStore(Path certFile, Path keyFile, char[] password) {
-            List<Certificate> chain = certificates(certFile, CERT_FILE);
-            java.security.PrivateKey key = privateKey(keyFile);
-            try {
-                KeyStore store = KeyStore.getInstance("PKCS12");
-                store.load(null, null);
-                store.setKeyEntry("client", key, password, chain.toArray(new Certificate[0]));
-                return store;
-            } catch (IOException | GeneralSecurityException e) {
-                throw new IllegalArgumentException(
-                        "'"
-                                + CERT_FILE
-                                + "'/'"
-                                + KEY_FILE
-                                + "': the key does not fit the certificate: "
-                                + e.getMessage(),
-                        e);
-            }
-        }
-
-        private static List<Certificate> certificates(Path file, String option) {
-            try (InputStream in = Files.newInputStream(file)) {
-                Collection<? extends Certificate> read =
-                        CertificateFactory.getInstance("X.509").generateCertificates(in);
-                if (read.isEmpty()) {
-                    throw new IllegalArgumentException(
-                            "'" + option + "': no certificate in '" + file + "'.");
-                }
-                return new ArrayList<>(read);
-            } catch (IOException | GeneralSecurityException e) {
-                throw new IllegalArgumentException(
-                        "'"
-                                + option
-                                + "': '"
-                                + file
-                                + "' is not a PEM certificate file: "
-                                + e.getMessage(),
-                        e);
-            }
-        }
-
-        private static java.security.PrivateKey privateKey(Path file) {
-            String text;
-            try {
-                text = new String(Files.readAllBytes(file), StandardCharsets.US_ASCII);
-            } catch (IOException e) {
-                throw new IllegalArgumentException(
-                        "'" + KEY_FILE + "': cannot read '" + file + "': " + e.getMessage(), e);
-            }
-            java.util.regex.Matcher m = KEY_BLOCK.matcher(text);
-            if (!m.find()) {
-                throw new IllegalArgumentException(
-                        "'"
-                                + KEY_FILE
-                                + "': no '-----BEGIN PRIVATE KEY-----' block in '"
-                                + file
-                                + "'.");
-            }
-            String kind = m.group(1).trim();
-            byte[] der = java.util.Base64.getMimeDecoder().decode(m.group(2));
-            byte[] pkcs8;
-            if (kind.isEmpty()) {
-                pkcs8 = der;
-            } else if (kind.equals("RSA")) {
-                pkcs8 = rsaPkcs1ToPkcs8(der);
-            } else {
-                throw new IllegalArgumentException(
-                        "'"
-                                + KEY_FILE
-                                + "': '"
-                                + kind
-                                + " PRIVATE KEY' is not supported; convert the key to unencrypted"
-                                + " PKCS#8 with: openssl pkcs8 -topk8 -nocrypt -in key.pem -out"
-                                + " key-pkcs8.pem");
-            }
-            java.security.spec.PKCS8EncodedKeySpec spec =
-                    new java.security.spec.PKCS8EncodedKeySpec(pkcs8);
-            for (String algorithm : new String[] {"RSA", "EC", "Ed25519", "Ed448", "RSASSA-PSS"}) {
-                try {
-                    return java.security.KeyFactory.getInstance(algorithm).generatePrivate(spec);
-                } catch (GeneralSecurityException e) {
-                    // Try the next algorithm.
-                }
-            }
-            throw new IllegalArgumentException(
-                    "'"
-                            + KEY_FILE
-                            + "': the key in '"
-                            + file
-                            + "' is not an RSA, EC or EdDSA private key that can be read.");
-        }
-
-        /** Wraps a PKCS#1 RSA key in a PKCS#8 PrivateKeyInfo (version 0, rsaEncryption). */
-        private static byte[] rsaPkcs1ToPkcs8(byte[] pkcs1) {
-            java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
-            body.write(0x02);
-            body.write(0x01);
-            body.write(0x00);
-            body.write(RSA_ALGORITHM, 0, RSA_ALGORITHM.length);
-            body.write(0x04);
-            writeLength(body, pkcs1.length);
-            body.write(pkcs1, 0, pkcs1.length);
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-            out.write(0x30);
-            writeLength(out, body.size());
-            byte[] bytes = body.toByteArray();
-            out.write(bytes, 0, bytes.length);
-            return out.toByteArray();
-        }
-
-        private static void writeLength(java.io.ByteArrayOutputStream out, int length) {
-            if (length < 0x80) {
-                out.write(length);
-                return;
-            }
-            int bytes = 0;
-            for (int l = length; l > 0; l >>= 8) {
-                bytes++;
-            }
-            out.write(0x80 | bytes);
-            for (int i = bytes - 1; i >= 0; i--) {
-                out.write((length >> (8 * i)) & 0xff);
-            }
         }
     }
 }

@@ -91,7 +91,8 @@ public final class JetStreamSettings implements Serializable {
         JetStreamSettings that = (JetStreamSettings) o;
         return maxPendingAcks == that.maxPendingAcks
                 && Objects.equals(expectedStream, that.expectedStream)
-                && ackTimeout.equals(that.ackTimeout);
+                && ackTimeout.equals(that.ackTimeout)
+                && Objects.equals(checkpointInterval, that.checkpointInterval);
     }
 
     @Override
@@ -107,6 +108,8 @@ public final class JetStreamSettings implements Serializable {
                 + ackTimeout
                 + ", maxPendingAcks="
                 + maxPendingAcks
+                + ", checkpointInterval="
+                + checkpointInterval
                 + '}';
     }
 

@@ -86,7 +86,7 @@ public final class MessageHeaders {
      * Throws {@link InvalidHeaderException} naming the header and the subject when a header of
      * {@code message}, or its message id (sent as a header), cannot be sent.
      */
-    static void validate(NatsMessage message, String source) {
+    public static void validate(NatsMessage message, String source) {
         for (Map.Entry<String, List<String>> header : message.getHeaders().entrySet()) {
             String name = header.getKey();
             String problem = nameProblem(name);

@@ -1,7 +1,5 @@
 package io.laminar.flink.connector.nats.sink;
 
-import io.nats.client.impl.Headers;
-
 import org.apache.flink.annotation.PublicEvolving;
 
 import java.io.Serializable;
@@ -82,18 +80,6 @@ public final class NatsMessage implements Serializable {
         return !headers.isEmpty() || messageId != null;
     }
 
-    /** The user headers as jnats headers, or null when there are none (no object per record). */
-    Headers jnatsHeaders() {
-        if (headers.isEmpty()) {
-            return null;
-        }
-        Headers jnats = new Headers();
-        for (Map.Entry<String, List<String>> header : headers.entrySet()) {
-            jnats.add(header.getKey(), header.getValue());
-        }
-        return jnats;
-    }
-
     /** The payload bytes (not a copy). */
     public byte[] getPayload() {
         return payload;
@@ -108,7 +94,7 @@ public final class NatsMessage implements Serializable {
      * Roughly the bytes this message puts on the wire; used for batching and the {@code
      * numBytesOut} metric.
      */
-    long sizeInBytes() {
+    public long sizeInBytes() {
         long size = payload.length + subject.length();
         if (replyTo != null) {
             size += replyTo.length();

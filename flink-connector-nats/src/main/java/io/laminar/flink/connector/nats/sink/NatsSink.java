@@ -1,5 +1,9 @@
 package io.laminar.flink.connector.nats.sink;
 
+import io.laminar.flink.connector.nats.sink.writer.NatsMessageStateSerializer;
+import io.laminar.flink.connector.nats.sink.writer.NatsSinkSettings;
+import io.laminar.flink.connector.nats.sink.writer.NatsSinkWriter;
+
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
@@ -21,7 +25,8 @@ import java.util.Collections;
  * <p>With the default {@code at-least-once} delivery guarantee, a checkpoint completes only after
  * the server has confirmed every record published before it (a PING/PONG round trip on the same
  * connection); records whose confirmation spans a reconnect are published again, so duplicates are
- * possible and losses are not. Records still buffered at a checkpoint are stored in it.
+ * possible and losses are not. At every checkpoint the writer publishes and confirms its whole
+ * buffer, so a completed checkpoint holds no record that has not reached the server.
  *
  * <pre>{@code
  * NatsSink<String> sink =

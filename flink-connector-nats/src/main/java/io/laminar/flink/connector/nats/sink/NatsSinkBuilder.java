@@ -2,6 +2,9 @@ package io.laminar.flink.connector.nats.sink;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.connection.TlsSettings;
+import io.laminar.flink.connector.nats.sink.writer.NatsMessageConverter;
+import io.laminar.flink.connector.nats.sink.writer.NatsSinkSettings;
+import io.laminar.flink.connector.nats.sink.writer.SchemaMessageSerializer;
 
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.serialization.SerializationSchema;
@@ -167,7 +170,7 @@ public class NatsSinkBuilder<IN>
 
     /** Bytes of publishes jnats holds while reconnecting (default 8 MiB). */
     public NatsSinkBuilder<IN> setReconnectBufferBytes(long bytes) {
-        connection.reconnectBufferBytes(bytes);
+        connection.reconnectBufferSize(bytes);
         connectionOptionsSet = true;
         return this;
     }

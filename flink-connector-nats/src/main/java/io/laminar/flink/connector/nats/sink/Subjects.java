@@ -37,7 +37,7 @@ public final class Subjects {
      * @param role what the subject is for, e.g. "subject" or "reply-to subject"
      * @param source where it came from, e.g. "the subject selector"
      */
-    static void validate(String subject, String role, String source) {
+    public static void validate(String subject, String role, String source) {
         String problem = problem(subject);
         if (problem != null) {
             throw new InvalidSubjectException(
@@ -57,7 +57,7 @@ public final class Subjects {
      * Throws {@link InvalidSubjectException} when {@code subject} and {@code replyTo} (each valid
      * on its own) are too long together for the server's control line.
      */
-    static void validateTogether(String subject, String replyTo, String source) {
+    public static void validateTogether(String subject, String replyTo, String source) {
         // A char is at most three bytes: only long subjects need counting.
         if (replyTo == null || (subject.length() + replyTo.length()) * 3 <= MAX_SUBJECT_BYTES) {
             return;
@@ -120,7 +120,7 @@ public final class Subjects {
     }
 
     /** Bytes of {@code s} in UTF-8, which is how jnats writes subjects. */
-    static int utf8Length(String s) {
+    public static int utf8Length(String s) {
         return s.getBytes(StandardCharsets.UTF_8).length;
     }
 

@@ -206,7 +206,7 @@ public final class NatsConnectorOptions {
     public static final ConfigOption<MemorySize> RECONNECT_BUFFER_SIZE =
             ConfigOptions.key("reconnect.buffer-size")
                     .memoryType()
-                    .defaultValue(new MemorySize(ConnectionSettings.DEFAULT_RECONNECT_BUFFER_BYTES))
+                    .defaultValue(new MemorySize(ConnectionSettings.DEFAULT_RECONNECT_BUFFER_SIZE))
                     .withDescription(
                             "Publishes jnats holds while reconnecting; 0 disables it (the sink"
                                     + " then retries them itself after the reconnect).");

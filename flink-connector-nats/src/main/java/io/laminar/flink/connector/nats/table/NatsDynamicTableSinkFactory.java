@@ -301,7 +301,7 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
                             .connectionTimeout(get(config, CONNECT_TIMEOUT))
                             .reconnectWait(get(config, RECONNECT_WAIT))
                             .maxReconnects(get(config, RECONNECT_MAX_ATTEMPTS))
-                            .reconnectBufferBytes(get(config, RECONNECT_BUFFER_SIZE).getBytes());
+                            .reconnectBufferSize(get(config, RECONNECT_BUFFER_SIZE).getBytes());
             for (Map.Entry<String, String> e : options.entrySet()) {
                 if (e.getKey().startsWith(PROPERTIES_PREFIX)) {
                     builder.property(

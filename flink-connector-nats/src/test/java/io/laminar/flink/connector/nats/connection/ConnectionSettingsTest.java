@@ -10,10 +10,9 @@ class ConnectionSettingsTest {
 
     @Test
     void user_info_in_urls_is_masked() {
-        assertThat(ConnectionSettings.redactUrl("nats://bob:pw@host:4222"))
-                .isEqualTo("nats://******@host:4222");
-        assertThat(ConnectionSettings.redactUrl("nats://host:4222")).isEqualTo("nats://host:4222");
-        assertThat(ConnectionSettings.redactUrl("tok3n@host:4222")).isEqualTo("******@host:4222");
+        assertThat(Redaction.url("nats://bob:pw@host:4222")).isEqualTo("nats://******@host:4222");
+        assertThat(Redaction.url("nats://host:4222")).isEqualTo("nats://host:4222");
+        assertThat(Redaction.url("tok3n@host:4222")).isEqualTo("******@host:4222");
     }
 
     @Test
@@ -43,7 +42,7 @@ class ConnectionSettingsTest {
                         .connectionTimeout(java.time.Duration.ofSeconds(3))
                         .reconnectWait(java.time.Duration.ofMillis(250))
                         .maxReconnects(7)
-                        .reconnectBufferBytes(1234)
+                        .reconnectBufferSize(1234)
                         .build();
         Options options = settings.toOptionsBuilder((c, e) -> {}, null).build();
         assertThat(options.getServers()).hasSize(2);

@@ -82,7 +82,8 @@ class TlsSettingsTest {
         assertThat(settings.hasEnvironmentReferences()).isTrue();
         assertThat(settings.toString()).doesNotContain("resolved-pw");
         ConnectionSettings resolved = settings.resolveEnvironmentReferences();
-        assertThat(resolved.getTls().getKeyStorePath()).isEqualTo("/secrets/k.p12");
+        assertThat(resolved.getTls())
+                .isEqualTo(TlsSettings.builder().keyStore("/secrets/k.p12", "resolved-pw").build());
         assertThat(resolved.hasEnvironmentReferences()).isFalse();
         assertThat(resolved.toString()).doesNotContain("resolved-pw");
 

@@ -1,5 +1,6 @@
 package io.laminar.flink.connector.nats.sink;
 
+import io.laminar.flink.connector.nats.sink.writer.DeadLetters;
 import io.laminar.flink.connector.nats.testutils.FlinkMetrics;
 import io.laminar.flink.connector.nats.testutils.MessageCollector;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;

@@ -505,7 +505,7 @@ class NatsSinkITCase {
      * and publish them after the reconnect.
      */
     @ParameterizedTest(name = "reconnect buffer {0} bytes")
-    @ValueSource(longs = {ConnectionSettings.DEFAULT_RECONNECT_BUFFER_BYTES, 0})
+    @ValueSource(longs = {ConnectionSettings.DEFAULT_RECONNECT_BUFFER_SIZE, 0})
     void a_server_restart_mid_job_loses_no_record(long reconnectBufferBytes) throws Exception {
         int n = 30_000;
         String stream = "CAPTURE_RESTART_" + reconnectBufferBytes;

@@ -81,8 +81,8 @@ class NatsDynamicTableSinkFactoryTest {
                 .isEqualTo(ConnectionSettings.DEFAULT_RECONNECT_WAIT);
         assertThat(settings.getMaxReconnects())
                 .isEqualTo(ConnectionSettings.DEFAULT_MAX_RECONNECTS);
-        assertThat(settings.getReconnectBufferBytes())
-                .isEqualTo(ConnectionSettings.DEFAULT_RECONNECT_BUFFER_BYTES);
+        assertThat(settings.getReconnectBufferSize())
+                .isEqualTo(ConnectionSettings.DEFAULT_RECONNECT_BUFFER_SIZE);
         assertThat(settings.getProperties()).isEmpty();
         assertThat(settings.hasEnvironmentReferences()).isFalse();
 
@@ -154,7 +154,7 @@ class NatsDynamicTableSinkFactoryTest {
         assertThat(settings.getConnectionTimeout()).isEqualTo(Duration.ofSeconds(3));
         assertThat(settings.getReconnectWait()).isEqualTo(Duration.ofMillis(250));
         assertThat(settings.getMaxReconnects()).isEqualTo(-1);
-        assertThat(settings.getReconnectBufferBytes()).isEqualTo(1024L * 1024);
+        assertThat(settings.getReconnectBufferSize()).isEqualTo(1024L * 1024);
     }
 
     @Test

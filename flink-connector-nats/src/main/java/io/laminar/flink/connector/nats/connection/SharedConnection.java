@@ -1,16 +1,17 @@
-package io.laminar.flink.connector.nats.sink;
-
-import io.laminar.flink.connector.nats.connection.ConnectionSettings;
+package io.laminar.flink.connector.nats.connection;
 
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.ErrorListener;
+import io.nats.client.Nats;
+import io.nats.client.Options;
 
 import org.apache.flink.annotation.Internal;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -18,7 +19,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
 
 /**
  * A jnats connection that several sink writers of one job in one TaskManager use together: the
@@ -31,7 +31,7 @@ import java.util.function.Function;
  * another writer's round trip in between must not count as its own.
  */
 @Internal
-final class SharedConnection implements ConnectionListener, ErrorListener {
+public final class SharedConnection implements ConnectionListener, ErrorListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(SharedConnection.class);
 
@@ -53,14 +53,16 @@ final class SharedConnection implements ConnectionListener, ErrorListener {
     }
 
     /**
-     * The connection for {@code key}, made with {@code connect} (which gets this object as the
-     * connection's listener) if no writer holds one; {@code events} receives the connection's
-     * events from now on. A {@code key} of null gives the writer a connection of its own.
+     * The connection for the settings and pool slot, connecting if no writer of job {@code jobId}
+     * in this JVM holds one; {@code events} receives the connection's events from now on. A {@code
+     * slot} below 0 gives the caller a connection of its own. {@code ${NAME}} references must have
+     * been resolved.
      *
-     * @throws NatsSinkException when connecting fails (nothing is kept then)
+     * @throws NatsConnectionException when connecting fails (nothing is kept then)
      */
-    static SharedConnection acquire(
-            Key key, ConnectionEvents events, Function<SharedConnection, Connection> connect) {
+    public static SharedConnection acquire(
+            ConnectionSettings settings, String jobId, int slot, ConnectionEvents events) {
+        Key key = slot < 0 ? null : new Key(jobId, settings, slot);
         SharedConnection shared;
         if (key == null) {
             shared = new SharedConnection(null);
@@ -81,7 +83,7 @@ final class SharedConnection implements ConnectionListener, ErrorListener {
         try {
             synchronized (shared) {
                 if (shared.connection == null) {
-                    shared.connection = connect.apply(shared);
+                    shared.connection = connect(settings, shared, events);
                 } else {
                     LOG.debug("Sharing the NATS connection of {} other writer(s).", shared.users);
                 }
@@ -93,8 +95,41 @@ final class SharedConnection implements ConnectionListener, ErrorListener {
         }
     }
 
+    /** Connects; {@code listener} gets the events, {@code events} explains a failure. */
+    private static Connection connect(
+            ConnectionSettings settings, SharedConnection listener, ConnectionEvents events) {
+        Options options;
+        try {
+            options = settings.toOptionsBuilder(listener, listener).build();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new NatsConnectionException(
+                    "Invalid NATS connection settings: "
+                            + Redaction.text(String.valueOf(e.getMessage())),
+                    e);
+        }
+        try {
+            Connection connection = Nats.connect(options);
+            LOG.info(
+                    "Connected to NATS server {} (servers {}).",
+                    Redaction.url(connection.getConnectedUrl()),
+                    settings.redactedServers());
+            return connection;
+        } catch (IOException e) {
+            try {
+                throw ConnectFailure.explain(settings, e, events);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                throw new NatsConnectionException(
+                        "Interrupted while connecting to NATS.", interrupted);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NatsConnectionException("Interrupted while connecting to NATS.", e);
+        }
+    }
+
     /** The jnats connection. */
-    Connection connection() {
+    public Connection connection() {
         return connection;
     }
 
@@ -104,7 +139,7 @@ final class SharedConnection implements ConnectionListener, ErrorListener {
     }
 
     /** Held while a writer runs a confirmation round trip and reads the flush counter. */
-    Object roundTripLock() {
+    public Object roundTripLock() {
         return roundTripLock;
     }
 
@@ -112,7 +147,7 @@ final class SharedConnection implements ConnectionListener, ErrorListener {
      * The writer that registered {@code events} no longer uses the connection. The last one flushes
      * what jnats still queues (its close does not) and closes the connection.
      */
-    void release(ConnectionEvents events, Duration flushTimeout) {
+    public void release(ConnectionEvents events, Duration flushTimeout) {
         if (!leave(events)) {
             return;
         }
@@ -158,13 +193,6 @@ final class SharedConnection implements ConnectionListener, ErrorListener {
         }
     }
 
-    /** Number of connections shared in this JVM right now (for tests). */
-    static int sharedCount() {
-        synchronized (SHARED) {
-            return SHARED.size();
-        }
-    }
-
     @Override
     public void connectionEvent(Connection conn, Events type) {
         for (ConnectionEvents writer : writers) {
@@ -190,7 +218,7 @@ final class SharedConnection implements ConnectionListener, ErrorListener {
      * What makes writers share a connection: the same job, equal connection settings (secrets
      * included) and the same pool slot.
      */
-    static final class Key {
+    private static final class Key {
         private final String jobId;
         private final ConnectionSettings settings;
         private final int slot;

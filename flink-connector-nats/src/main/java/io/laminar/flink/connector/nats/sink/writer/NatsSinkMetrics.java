@@ -1,4 +1,4 @@
-package io.laminar.flink.connector.nats.sink;
+package io.laminar.flink.connector.nats.sink.writer;
 
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.metrics.Counter;

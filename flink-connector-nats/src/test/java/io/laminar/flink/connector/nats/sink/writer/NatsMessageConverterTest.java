@@ -1,4 +1,9 @@
-package io.laminar.flink.connector.nats.sink;
+package io.laminar.flink.connector.nats.sink.writer;
+
+import io.laminar.flink.connector.nats.sink.InvalidHeaderException;
+import io.laminar.flink.connector.nats.sink.InvalidSubjectException;
+import io.laminar.flink.connector.nats.sink.NatsMessage;
+import io.laminar.flink.connector.nats.sink.NatsSinkException;
 
 import org.apache.flink.api.common.serialization.SimpleStringSchema;
 

@@ -1,4 +1,8 @@
-package io.laminar.flink.connector.nats.sink;
+package io.laminar.flink.connector.nats.sink.writer;
+
+import io.laminar.flink.connector.nats.connection.ConnectionEvents;
+import io.laminar.flink.connector.nats.sink.NatsMessage;
+import io.laminar.flink.connector.nats.sink.NatsSinkException;
 
 import io.nats.client.Connection;
 import io.nats.client.Statistics;
@@ -38,11 +42,9 @@ final class CorePublisher implements NatsPublisher {
     private static final Logger LOG = LoggerFactory.getLogger(CorePublisher.class);
 
     private final Connection connection;
-
-    /** Held for a round trip, so another writer's round trip on a shared connection can't count. */
     private final Object roundTripLock;
-
     private final ConnectionEvents events;
+    private final ServerErrors serverErrors;
     private final DeadLetters deadLetters;
     private final DeliveryGuarantee guarantee;
     private final Duration confirmTimeout;
@@ -56,32 +58,24 @@ final class CorePublisher implements NatsPublisher {
 
     private volatile boolean closed;
 
-    CorePublisher(
-            Connection connection,
-            Object roundTripLock,
-            ConnectionEvents events,
-            DeadLetters deadLetters,
-            DeliveryGuarantee guarantee,
-            Duration confirmTimeout,
-            Duration retryBackoff,
-            NatsSinkMetrics metrics,
-            String threadName) {
-        this.connection = connection;
-        this.roundTripLock = roundTripLock;
-        this.events = events;
-        this.deadLetters = deadLetters;
-        this.guarantee = guarantee;
-        this.confirmTimeout = confirmTimeout;
-        this.retryBackoffNanos = retryBackoff.toNanos();
-        this.metrics = metrics;
-        this.confirmer = new Thread(this::confirmLoop, threadName);
+    CorePublisher(PublisherContext context) {
+        this.connection = context.connection;
+        this.roundTripLock = context.roundTripLock;
+        this.events = context.events;
+        this.serverErrors = context.serverErrors;
+        this.deadLetters = context.deadLetters;
+        this.guarantee = context.settings.getDeliveryGuarantee();
+        this.confirmTimeout = context.settings.getConfirmTimeout();
+        this.retryBackoffNanos = context.retryBackoff.toNanos();
+        this.metrics = context.metrics;
+        this.confirmer = new Thread(this::confirmLoop, context.threadName);
         this.confirmer.setDaemon(true);
         this.confirmer.start();
     }
 
     @Override
     public void publish(List<NatsMessage> batch, ResultHandler<NatsMessage> result) {
-        NatsSinkException serverError = events.pollFatalServerError();
+        NatsSinkException serverError = serverErrors.poll();
         if (serverError != null) {
             fail(batch, result, serverError);
             return;
@@ -99,8 +93,7 @@ final class CorePublisher implements NatsPublisher {
                 published++;
             } catch (RuntimeException e) {
                 metrics.publishError();
-                NatsSinkException fatal =
-                        PublishErrorClassifier.fatalOrNull(e, message.getSubject());
+                Exception fatal = PublishErrorClassifier.fatalOrNull(e, message.getSubject());
                 if (fatal == null) {
                     // Not handed to jnats (closed, reconnect buffer or outgoing queue full): the
                     // confirmer hands the rest back once the connection can take them again.
@@ -131,7 +124,7 @@ final class CorePublisher implements NatsPublisher {
     }
 
     /** Sends a record that can never be published to the dead-letter subject, if there is one. */
-    private boolean publishDeadLetter(NatsMessage message, NatsSinkException reason) {
+    private boolean publishDeadLetter(NatsMessage message, Exception reason) {
         if (deadLetters == null || message.getSubject().equals(deadLetters.subject())) {
             return false;
         }
@@ -150,12 +143,12 @@ final class CorePublisher implements NatsPublisher {
     }
 
     private void publishOne(NatsMessage message) {
-        events.publishing(message.getSubject(), message.getReplyTo());
+        serverErrors.publishing(message.getSubject(), message.getReplyTo());
         if (!message.hasHeaders()) {
             connection.publish(message.getSubject(), message.getReplyTo(), message.getPayload());
             return;
         }
-        Headers headers = message.jnatsHeaders();
+        Headers headers = NatsPublisher.jnatsHeaders(message);
         if (headers == null) {
             headers = new Headers();
         }
@@ -261,8 +254,7 @@ final class CorePublisher implements NatsPublisher {
         }
         // Taken only for batches it can fail here; otherwise it stays for the next publish, which
         // the republished batches will make.
-        NatsSinkException serverError =
-                confirmed && settlesHere ? events.pollFatalServerError() : null;
+        NatsSinkException serverError = confirmed && settlesHere ? serverErrors.poll() : null;
         List<PendingBatch> unsettled = new ArrayList<>();
         for (PendingBatch batch : round) {
             if (!now.sameConnectionAs(batch.epoch)) {
@@ -294,7 +286,7 @@ final class CorePublisher implements NatsPublisher {
         if (connection.getStatistics().getErrs() == batch.epoch.serverErrors) {
             return null;
         }
-        return events.fatalServerErrorOrNull(connection.getLastError());
+        return serverErrors.fatalOrNull(connection.getLastError());
     }
 
     private void retry(PendingBatch batch, List<NatsMessage> entries) {
@@ -302,14 +294,13 @@ final class CorePublisher implements NatsPublisher {
         batch.result.retryForEntries(entries);
     }
 
-    private void fail(
-            List<NatsMessage> entries, ResultHandler<NatsMessage> result, NatsSinkException e) {
+    private void fail(List<NatsMessage> entries, ResultHandler<NatsMessage> result, Exception e) {
         metrics.publishError();
         metrics.recordsFailed(entries.size());
         result.completeExceptionally(e);
     }
 
-    private void failAll(List<PendingBatch> batches, NatsSinkException error) {
+    private void failAll(List<PendingBatch> batches, Exception error) {
         for (PendingBatch batch : batches) {
             try {
                 fail(batch.entries, batch.result, error);

@@ -1,4 +1,7 @@
-package io.laminar.flink.connector.nats.sink;
+package io.laminar.flink.connector.nats.sink.writer;
+
+import io.laminar.flink.connector.nats.sink.MessageHeaders;
+import io.laminar.flink.connector.nats.sink.NatsMessage;
 
 import org.apache.flink.metrics.SimpleCounter;
 

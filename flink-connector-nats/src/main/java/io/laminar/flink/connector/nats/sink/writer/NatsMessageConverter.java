@@ -1,4 +1,12 @@
-package io.laminar.flink.connector.nats.sink;
+package io.laminar.flink.connector.nats.sink.writer;
+
+import io.laminar.flink.connector.nats.sink.InvalidHeaderException;
+import io.laminar.flink.connector.nats.sink.InvalidSubjectException;
+import io.laminar.flink.connector.nats.sink.MessageHeaders;
+import io.laminar.flink.connector.nats.sink.NatsMessage;
+import io.laminar.flink.connector.nats.sink.NatsMessageSerializer;
+import io.laminar.flink.connector.nats.sink.NatsSinkException;
+import io.laminar.flink.connector.nats.sink.Subjects;
 
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.connector.sink2.SinkWriter;
@@ -13,7 +21,7 @@ import org.apache.flink.util.FlinkRuntimeException;
  * dead-letter subject, goes there with headers that say why.
  */
 @Internal
-final class NatsMessageConverter<IN> implements ElementConverter<IN, NatsMessage> {
+public final class NatsMessageConverter<IN> implements ElementConverter<IN, NatsMessage> {
 
     private static final long serialVersionUID = 1L;
 
@@ -30,11 +38,11 @@ final class NatsMessageConverter<IN> implements ElementConverter<IN, NatsMessage
      */
     private transient String lastValidSubject;
 
-    NatsMessageConverter(NatsMessageSerializer<IN> serializer, long maxRecordSizeInBytes) {
+    public NatsMessageConverter(NatsMessageSerializer<IN> serializer, long maxRecordSizeInBytes) {
         this(serializer, maxRecordSizeInBytes, null);
     }
 
-    NatsMessageConverter(
+    public NatsMessageConverter(
             NatsMessageSerializer<IN> serializer,
             long maxRecordSizeInBytes,
             String deadLetterSubject) {

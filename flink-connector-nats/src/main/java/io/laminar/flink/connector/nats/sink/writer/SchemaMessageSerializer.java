@@ -1,4 +1,8 @@
-package io.laminar.flink.connector.nats.sink;
+package io.laminar.flink.connector.nats.sink.writer;
+
+import io.laminar.flink.connector.nats.sink.NatsMessage;
+import io.laminar.flink.connector.nats.sink.NatsMessageSerializer;
+import io.laminar.flink.connector.nats.sink.SubjectSelector;
 
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.serialization.SerializationSchema;
@@ -12,7 +16,7 @@ import java.util.Map;
  * subject selector, static headers and an optional reply-to selector.
  */
 @Internal
-final class SchemaMessageSerializer<IN> implements NatsMessageSerializer<IN> {
+public final class SchemaMessageSerializer<IN> implements NatsMessageSerializer<IN> {
 
     private static final long serialVersionUID = 1L;
 
@@ -22,7 +26,7 @@ final class SchemaMessageSerializer<IN> implements NatsMessageSerializer<IN> {
     private final SubjectSelector<IN> replyToSelector;
     private final Map<String, String> headers;
 
-    SchemaMessageSerializer(
+    public SchemaMessageSerializer(
             SerializationSchema<IN> schema,
             String subject,
             SubjectSelector<IN> subjectSelector,

@@ -1,4 +1,6 @@
-package io.laminar.flink.connector.nats.sink;
+package io.laminar.flink.connector.nats.sink.writer;
+
+import io.laminar.flink.connector.nats.sink.NatsMessage;
 
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.connector.base.sink.writer.Batch;

@@ -1,6 +1,4 @@
-package io.laminar.flink.connector.nats.sink;
-
-import io.laminar.flink.connector.nats.connection.ConnectionSettings;
+package io.laminar.flink.connector.nats.connection;
 
 import io.nats.client.AuthenticationException;
 
@@ -35,15 +33,15 @@ final class ConnectFailure {
 
     private ConnectFailure() {}
 
-    static NatsSinkException explain(
+    static NatsConnectionException explain(
             ConnectionSettings settings, IOException thrown, ConnectionEvents events)
             throws InterruptedException {
         String prefix = "Could not connect to NATS servers " + settings.redactedServers() + ": ";
         if (thrown instanceof AuthenticationException || isAuthError(thrown.getMessage())) {
-            return new NatsSinkException(
+            return new NatsConnectionException(
                     prefix
                             + "the server refused the credentials ("
-                            + NatsSinkWriter.redact(String.valueOf(thrown.getMessage()))
+                            + Redaction.text(String.valueOf(thrown.getMessage()))
                             + "). Check the authentication option: "
                             + settings.authenticationOptions()
                             + ".");
@@ -54,18 +52,18 @@ final class ConnectFailure {
             tls = tlsCause(thrown);
         }
         if (tls != null) {
-            return new NatsSinkException(prefix + tlsAdvice(tls), tls);
+            return new NatsConnectionException(prefix + tlsAdvice(tls), tls);
         }
         String reason =
                 reported == null
                         ? ""
-                        : " (last error: " + NatsSinkWriter.redact(rootMessage(reported)) + ")";
-        return new NatsSinkException(
+                        : " (last error: " + Redaction.text(rootMessage(reported)) + ")";
+        return new NatsConnectionException(
                 prefix
                         + "no server answered within the connection timeout of "
                         + settings.getConnectionTimeout()
                         + ": "
-                        + NatsSinkWriter.redact(String.valueOf(thrown.getMessage()))
+                        + Redaction.text(String.valueOf(thrown.getMessage()))
                         + reason
                         + ". Check 'servers' and the credentials."
                         + (usesTls(settings)
@@ -84,15 +82,15 @@ final class ConnectFailure {
      * @param lastServerError the server's last {@code -ERR}, or null
      * @param lastException the last exception jnats reported (a failed reconnect attempt), or null
      */
-    static NatsSinkException closed(
+    static NatsConnectionException closed(
             ConnectionSettings settings, String lastServerError, Exception lastException) {
         String prefix =
                 "The NATS connection to servers " + settings.redactedServers() + " is closed: ";
         if (isAuthError(lastServerError)) {
-            return new NatsSinkException(
+            return new NatsConnectionException(
                     prefix
                             + "the server refused the credentials on reconnect ("
-                            + NatsSinkWriter.redact(lastServerError)
+                            + Redaction.text(lastServerError)
                             + "). Check the authentication option: "
                             + settings.authenticationOptions()
                             + ".");
@@ -101,14 +99,14 @@ final class ConnectFailure {
                 lastException == null
                         ? ""
                         : "; last error: "
-                                + NatsSinkWriter.redact(rootMessage(lastException))
+                                + Redaction.text(rootMessage(lastException))
                                         .replaceAll("[.\\s]+$", "");
         String restart =
                 ". With a restart strategy, Flink restarts the job from its last checkpoint and"
                         + " publishes the records not confirmed before again";
         int attempts = settings.getMaxReconnects();
         if (attempts < 0) {
-            return new NatsSinkException(
+            return new NatsConnectionException(
                     prefix
                             + "jnats gave it up although reconnect attempts are unlimited"
                             + last
@@ -124,7 +122,7 @@ final class ConnectFailure {
                                 + " per server, 'reconnect.wait' = "
                                 + TimeUtils.formatWithHighestUnit(settings.getReconnectWait())
                                 + "), so jnats gave it up";
-        return new NatsSinkException(
+        return new NatsConnectionException(
                 prefix
                         + why
                         + last

@@ -1,4 +1,4 @@
-package io.laminar.flink.connector.nats.sink;
+package io.laminar.flink.connector.nats.sink.writer;
 
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +29,7 @@ class PublishErrorClassifierTest {
     void a_publish_permission_violation_is_fatal() {
         assertThat(
                         PublishErrorClassifier.fatalServerErrorOrNull(
-                                        "Permissions Violation for Publish to \"other.x\"")
+                                        "Permissions Violation for Publish to \"other.x\"", null)
                                 .getMessage())
                 .startsWith("The NATS server refused a publish: Permissions Violation for Publish")
                 .contains("other.x");
@@ -37,11 +37,12 @@ class PublishErrorClassifierTest {
 
     @Test
     void other_server_errors_are_not_fatal() {
-        assertThat(PublishErrorClassifier.fatalServerErrorOrNull("Stale Connection")).isNull();
+        assertThat(PublishErrorClassifier.fatalServerErrorOrNull("Stale Connection", null))
+                .isNull();
         assertThat(
                         PublishErrorClassifier.fatalServerErrorOrNull(
-                                "Permissions Violation for Subscription to \"x\""))
+                                "Permissions Violation for Subscription to \"x\"", null))
                 .isNull();
-        assertThat(PublishErrorClassifier.fatalServerErrorOrNull(null)).isNull();
+        assertThat(PublishErrorClassifier.fatalServerErrorOrNull(null, null)).isNull();
     }
 }

@@ -1,4 +1,8 @@
-package io.laminar.flink.connector.nats.sink;
+package io.laminar.flink.connector.nats.sink.writer;
+
+import io.laminar.flink.connector.nats.sink.NatsMessage;
+import io.laminar.flink.connector.nats.sink.NatsSinkBuilder;
+import io.laminar.flink.connector.nats.sink.NatsSinkException;
 
 import org.apache.flink.connector.base.sink.writer.Batch;
 import org.apache.flink.connector.base.sink.writer.BatchCreator;

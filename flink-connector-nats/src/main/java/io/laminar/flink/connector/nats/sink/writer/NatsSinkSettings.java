@@ -1,6 +1,7 @@
-package io.laminar.flink.connector.nats.sink;
+package io.laminar.flink.connector.nats.sink.writer;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
+import io.laminar.flink.connector.nats.sink.JetStreamSettings;
 
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -10,7 +11,7 @@ import java.time.Duration;
 
 /** What the writer needs besides Flink's batching settings; immutable. */
 @Internal
-final class NatsSinkSettings implements Serializable {
+public final class NatsSinkSettings implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -20,7 +21,7 @@ final class NatsSinkSettings implements Serializable {
     private final JetStreamSettings jetStream;
     private final int connectionPoolSize;
 
-    NatsSinkSettings(
+    public NatsSinkSettings(
             ConnectionSettings connection,
             DeliveryGuarantee deliveryGuarantee,
             Duration confirmTimeout,

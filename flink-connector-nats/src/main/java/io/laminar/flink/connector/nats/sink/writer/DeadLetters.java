@@ -1,4 +1,7 @@
-package io.laminar.flink.connector.nats.sink;
+package io.laminar.flink.connector.nats.sink.writer;
+
+import io.laminar.flink.connector.nats.sink.MessageHeaders;
+import io.laminar.flink.connector.nats.sink.NatsMessage;
 
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.metrics.Counter;
@@ -15,16 +18,16 @@ import java.util.Map;
  * was meant to go.
  */
 @Internal
-final class DeadLetters {
+public final class DeadLetters {
 
     /** Why the record was dead-lettered. */
-    static final String ERROR_HEADER = "Nats-Sink-Error";
+    public static final String ERROR_HEADER = "Nats-Sink-Error";
 
     /** The subject the record was meant for, when it had one. */
-    static final String ORIGINAL_SUBJECT_HEADER = "Nats-Sink-Original-Subject";
+    public static final String ORIGINAL_SUBJECT_HEADER = "Nats-Sink-Original-Subject";
 
     /** The payload's original size, when it had to be cut to fit the server's limit. */
-    static final String TRUNCATED_FROM_HEADER = "Nats-Sink-Truncated-From";
+    public static final String TRUNCATED_FROM_HEADER = "Nats-Sink-Truncated-From";
 
     /** Room left for the control line (PUB/HPUB, subject, sizes) when a payload is cut. */
     private static final int HEADROOM = 256;

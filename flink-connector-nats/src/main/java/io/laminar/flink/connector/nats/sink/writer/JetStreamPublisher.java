@@ -1,4 +1,9 @@
-package io.laminar.flink.connector.nats.sink;
+package io.laminar.flink.connector.nats.sink.writer;
+
+import io.laminar.flink.connector.nats.connection.ConnectionEvents;
+import io.laminar.flink.connector.nats.sink.JetStreamSettings;
+import io.laminar.flink.connector.nats.sink.NatsMessage;
+import io.laminar.flink.connector.nats.sink.NatsSinkException;
 
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
@@ -40,6 +45,7 @@ final class JetStreamPublisher implements NatsPublisher {
 
     private final Connection connection;
     private final ConnectionEvents events;
+    private final ServerErrors serverErrors;
     private final DeadLetters deadLetters;
     private final DeliveryGuarantee guarantee;
     private final JetStreamSettings settings;
@@ -53,26 +59,19 @@ final class JetStreamPublisher implements NatsPublisher {
 
     private volatile boolean closed;
 
-    JetStreamPublisher(
-            Connection connection,
-            ConnectionEvents events,
-            DeadLetters deadLetters,
-            DeliveryGuarantee guarantee,
-            JetStreamSettings settings,
-            Duration retryBackoff,
-            NatsSinkMetrics metrics,
-            String threadName)
-            throws IOException {
-        this.connection = connection;
-        this.events = events;
-        this.deadLetters = deadLetters;
-        this.guarantee = guarantee;
-        this.settings = settings;
-        this.retryBackoffMs = retryBackoff.toMillis();
-        this.metrics = metrics;
+    JetStreamPublisher(PublisherContext context) throws IOException {
+        this.connection = context.connection;
+        this.events = context.events;
+        this.serverErrors = context.serverErrors;
+        this.deadLetters = context.deadLetters;
+        this.guarantee = context.settings.getDeliveryGuarantee();
+        this.settings = context.settings.getJetStream();
+        this.retryBackoffMs = context.retryBackoff.toMillis();
+        this.metrics = context.metrics;
         this.jetStream = connection.jetStream();
         this.management = connection.jetStreamManagement();
         this.pendingAcks = new Semaphore(settings.getMaxPendingAcks());
+        String threadName = context.threadName;
         ScheduledThreadPoolExecutor executor =
                 new ScheduledThreadPoolExecutor(
                         1,
@@ -154,7 +153,7 @@ final class JetStreamPublisher implements NatsPublisher {
 
     @Override
     public void publish(List<NatsMessage> batch, ResultHandler<NatsMessage> result) {
-        NatsSinkException serverError = events.pollFatalServerError();
+        NatsSinkException serverError = serverErrors.poll();
         if (serverError != null) {
             fail(batch.size(), result, serverError);
             return;
@@ -235,7 +234,7 @@ final class JetStreamPublisher implements NatsPublisher {
      */
     private CompletableFuture<PublishAck> deadLetterOrNull(
             NatsMessage message, RuntimeException e) {
-        NatsSinkException fatal = PublishErrorClassifier.fatalOrNull(e, message.getSubject());
+        Exception fatal = PublishErrorClassifier.fatalOrNull(e, message.getSubject());
         if (fatal == null
                 || deadLetters == null
                 || message.getSubject().equals(deadLetters.subject())) {
@@ -254,8 +253,8 @@ final class JetStreamPublisher implements NatsPublisher {
     }
 
     private CompletableFuture<PublishAck> publishAsync(NatsMessage message) {
-        events.publishing(message.getSubject(), null);
-        Headers headers = message.jnatsHeaders();
+        serverErrors.publishing(message.getSubject(), null);
+        Headers headers = NatsPublisher.jnatsHeaders(message);
         PublishOptions options = expectedStreamOnly;
         if (message.getMessageId() != null) {
             PublishOptions.Builder builder =
@@ -268,7 +267,7 @@ final class JetStreamPublisher implements NatsPublisher {
         return jetStream.publishAsync(message.getSubject(), headers, message.getPayload(), options);
     }
 
-    private void fail(int records, ResultHandler<NatsMessage> result, NatsSinkException e) {
+    private void fail(int records, ResultHandler<NatsMessage> result, Exception e) {
         metrics.publishError();
         metrics.recordsFailed(records);
         result.completeExceptionally(e);
@@ -292,7 +291,7 @@ final class JetStreamPublisher implements NatsPublisher {
         private int expected = -1;
         private int done;
         private int notPublishedFrom = -1;
-        private NatsSinkException fatal;
+        private Exception fatal;
         private boolean detached;
 
         BatchAcks(List<NatsMessage> batch, ResultHandler<NatsMessage> result) {
@@ -344,7 +343,7 @@ final class JetStreamPublisher implements NatsPublisher {
         }
 
         private void settle() {
-            NatsSinkException failure = fatal;
+            Exception failure = fatal;
             List<NatsMessage> retry = new ArrayList<>();
             for (int i = 0; i < failures.length; i++) {
                 boolean unpublished = notPublishedFrom >= 0 && i >= notPublishedFrom;
@@ -383,8 +382,8 @@ final class JetStreamPublisher implements NatsPublisher {
         }
 
         /** The fatal exception for a failed publish, or null when it is worth retrying. */
-        private NatsSinkException fatalOrNull(NatsMessage message, Throwable error) {
-            NatsSinkException serverError = events.pollFatalServerError();
+        private Exception fatalOrNull(NatsMessage message, Throwable error) {
+            NatsSinkException serverError = serverErrors.poll();
             if (serverError != null) {
                 return serverError;
             }

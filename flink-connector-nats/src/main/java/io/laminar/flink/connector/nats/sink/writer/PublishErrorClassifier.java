@@ -1,14 +1,16 @@
-package io.laminar.flink.connector.nats.sink;
+package io.laminar.flink.connector.nats.sink.writer;
+
+import io.laminar.flink.connector.nats.sink.NatsSinkException;
+import io.laminar.flink.connector.nats.sink.Subjects;
 
 import io.nats.client.JetStreamApiException;
 
 import org.apache.flink.annotation.Internal;
+import org.apache.flink.connector.base.sink.throwable.FatalExceptionClassifier;
 
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.BiFunction;
-import java.util.function.Predicate;
 
 /**
  * The one place that decides whether a publish failure is fatal (retrying cannot help, so the job
@@ -20,77 +22,58 @@ import java.util.function.Predicate;
 @Internal
 final class PublishErrorClassifier {
 
-    /** One rule of the chain: when it matches, the failure is fatal with the mapped exception. */
-    private static final class FatalRule {
-        final Predicate<Throwable> matches;
-        final BiFunction<Throwable, String, NatsSinkException> toException;
-
-        FatalRule(
-                Predicate<Throwable> matches,
-                BiFunction<Throwable, String, NatsSinkException> toException) {
-            this.matches = matches;
-            this.toException = toException;
-        }
-    }
-
     private static final String PERMISSION_VIOLATION = "permissions violation";
 
     private static final String MAX_CONTROL_LINE_EXCEEDED = "maximum control line exceeded";
 
-    private static final List<FatalRule> CHAIN =
-            Arrays.asList(
-                    // jnats checks the payload against the server's max_payload before sending.
-                    new FatalRule(
-                            err ->
-                                    err instanceof IllegalArgumentException
-                                            && messageContains(err, "payload size exceed"),
-                            (err, subject) ->
-                                    new NatsSinkException(
-                                            "Cannot publish to subject '"
-                                                    + subject
-                                                    + "': the message is larger than the server's"
-                                                    + " max_payload ("
-                                                    + err.getMessage()
-                                                    + "). Raise max_payload on the server or send"
-                                                    + " smaller records.",
-                                            err)),
-                    new FatalRule(
-                            err -> err instanceof IllegalArgumentException,
-                            (err, subject) ->
-                                    new NatsSinkException(
-                                            "Cannot publish to subject '"
-                                                    + subject
-                                                    + "': "
-                                                    + err.getMessage(),
-                                            err)));
-
     private PublishErrorClassifier() {}
+
+    /**
+     * Flink's classifier chain for a failure to hand a record for {@code subject} to jnats. jnats
+     * throws IllegalArgumentException for what no retry can fix, and checks the payload against the
+     * server's max_payload before sending.
+     */
+    private static FatalExceptionClassifier chain(String subject) {
+        String where = "Cannot publish to subject '" + subject + "': ";
+        return FatalExceptionClassifier.createChain(
+                new FatalExceptionClassifier(
+                        err ->
+                                err instanceof IllegalArgumentException
+                                        && messageContains(err, "payload size exceed"),
+                        err ->
+                                new NatsSinkException(
+                                        where
+                                                + "the message is larger than the server's"
+                                                + " max_payload ("
+                                                + err.getMessage()
+                                                + "). Raise max_payload on the server or send"
+                                                + " smaller records.",
+                                        err)),
+                new FatalExceptionClassifier(
+                        err -> err instanceof IllegalArgumentException,
+                        err -> new NatsSinkException(where + err.getMessage(), err)));
+    }
 
     /**
      * The fatal exception for {@code error} raised while publishing to {@code subject}, or null
      * when the failure is retryable.
      */
-    static NatsSinkException fatalOrNull(Throwable error, String subject) {
-        for (FatalRule rule : CHAIN) {
-            if (rule.matches.test(error)) {
-                return rule.toException.apply(error, subject);
-            }
-        }
-        return null;
+    static Exception fatalOrNull(Throwable error, String subject) {
+        Exception[] fatal = new Exception[1];
+        chain(subject).isFatal(error, e -> fatal[0] = e);
+        return fatal[0];
+    }
+
+    /** Whether a server error ({@code -ERR}) means a publish can never succeed. */
+    static boolean isFatalServerError(String serverError) {
+        return fatalServerErrorOrNull(serverError, null) != null;
     }
 
     /**
      * The fatal exception for an error the server reported asynchronously on the connection ({@code
-     * -ERR}), or null when it is not about a publish that can never succeed.
-     */
-    static NatsSinkException fatalServerErrorOrNull(String serverError) {
-        return fatalServerErrorOrNull(serverError, null);
-    }
-
-    /**
-     * As {@link #fatalServerErrorOrNull(String)}; {@code longestSubject} describes the longest
-     * subject published on the connection (null when unknown), which is what a control line over
-     * the server's limit is most likely about.
+     * -ERR}), or null when it is not about a publish that can never succeed; {@code longestSubject}
+     * describes the longest subject published on the connection (null when unknown), which is what
+     * a control line over the server's limit is most likely about.
      */
     static NatsSinkException fatalServerErrorOrNull(String serverError, String longestSubject) {
         if (serverError == null) {
@@ -190,9 +173,9 @@ final class PublishErrorClassifier {
                             + ".",
                     cause);
         }
-        NatsSinkException core = fatalOrNull(cause, subject);
+        Exception core = fatalOrNull(cause, subject);
         if (core != null) {
-            return core;
+            return (NatsSinkException) core;
         }
         return new NatsSinkException(where + ": " + cause, cause);
     }

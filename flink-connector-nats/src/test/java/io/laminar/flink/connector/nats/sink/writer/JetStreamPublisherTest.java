@@ -1,4 +1,4 @@
-package io.laminar.flink.connector.nats.sink;
+package io.laminar.flink.connector.nats.sink.writer;
 
 import io.nats.client.JetStreamApiException;
 import io.nats.client.api.ApiResponse;

@@ -1,6 +1,4 @@
-package io.laminar.flink.connector.nats.sink;
-
-import io.laminar.flink.connector.nats.connection.ConnectionSettings;
+package io.laminar.flink.connector.nats.connection;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,6 @@
-package io.laminar.flink.connector.nats.sink;
+package io.laminar.flink.connector.nats.sink.writer;
+
+import io.laminar.flink.connector.nats.sink.NatsMessage;
 
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.connector.base.sink.writer.AsyncSinkWriterStateSerializer;
@@ -18,7 +20,7 @@ import java.util.Map;
  * length-prefixed UTF-8; a nullable string has a leading presence flag.
  */
 @Internal
-final class NatsMessageStateSerializer extends AsyncSinkWriterStateSerializer<NatsMessage> {
+public final class NatsMessageStateSerializer extends AsyncSinkWriterStateSerializer<NatsMessage> {
 
     private static final int VERSION = 1;
 
