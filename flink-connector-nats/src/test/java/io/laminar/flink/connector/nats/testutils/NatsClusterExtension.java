@@ -52,7 +52,6 @@ public final class NatsClusterExtension
     private final String user;
     private final String password;
     private final List<NatsServerExtension> nodes = new ArrayList<>();
-    private final List<Integer> monitorPorts = new ArrayList<>();
 
     /** A three-node cluster. */
     public NatsClusterExtension() {
@@ -122,7 +121,6 @@ public final class NatsClusterExtension
             }
         }
         nodes.clear();
-        monitorPorts.clear();
         if (first != null) {
             throw first;
         }
@@ -195,14 +193,9 @@ public final class NatsClusterExtension
      */
     public synchronized int nodeServing(String connectionName) {
         requireStarted();
-        String needle = "\"name\": \"" + connectionName + "\"";
         for (int i = 0; i < size; i++) {
             NatsServerExtension node = nodes.get(i);
-            if (!node.isRunning()) {
-                continue;
-            }
-            String connz = NatsServerExtension.httpGet(monitorPorts.get(i), "/connz?limit=100000");
-            if (connz != null && connz.contains(needle)) {
+            if (node.isRunning() && node.monitoring().connectionsNamed(connectionName) > 0) {
                 return i;
             }
         }
@@ -252,14 +245,14 @@ public final class NatsClusterExtension
         }
         for (int i : running) {
             int expectedRoutes = running.size() - 1;
-            int monitorPort = monitorPorts.get(i);
+            NatsMonitoring monitoring = nodes.get(i).monitoring();
             Await.until(
                     serverName(i)
                             + " to be routed to the "
                             + expectedRoutes
                             + " other running nodes",
                     READY_TIMEOUT,
-                    () -> routedPeers(monitorPort) >= expectedRoutes);
+                    () -> monitoring.routedPeers() >= expectedRoutes);
         }
         // Routes and a meta leader are not enough: a node that just came back must also have
         // caught up as a JetStream peer before streams can be placed on it. Placing a probe
@@ -285,31 +278,30 @@ public final class NatsClusterExtension
     private void configure() {
         Set<Integer> ports = new LinkedHashSet<>();
         while (ports.size() < 3 * size) {
-            ports.add(NatsServerExtension.freePort());
+            ports.add(Loopback.freePort());
         }
         List<Integer> picked = new ArrayList<>(ports);
         List<Integer> clientPorts = picked.subList(0, size);
         List<Integer> routePorts = picked.subList(size, 2 * size);
-        monitorPorts.addAll(picked.subList(2 * size, 3 * size));
+        List<Integer> monitorPorts = picked.subList(2 * size, 3 * size);
         for (int i = 0; i < size; i++) {
             List<String> routes = new ArrayList<>();
             for (int j = 0; j < size; j++) {
                 if (j != i) {
-                    routes.add("nats-route://127.0.0.1:" + routePorts.get(j));
+                    routes.add("nats-route://" + Loopback.HOST + ":" + routePorts.get(j));
                 }
             }
             String config =
                     "server_name: "
                             + serverName(i)
                             + "\n"
-                            + "http: \"127.0.0.1:"
-                            + monitorPorts.get(i)
-                            + "\"\n"
                             + "cluster {\n"
                             + "  name: "
                             + CLUSTER_NAME
                             + "\n"
-                            + "  listen: \"127.0.0.1:"
+                            + "  listen: \""
+                            + Loopback.HOST
+                            + ":"
                             + routePorts.get(i)
                             + "\"\n"
                             + "  routes: ["
@@ -324,29 +316,10 @@ public final class NatsClusterExtension
                                             + password
                                             + "\" }\n");
             nodes.add(
-                    NatsServerExtension.builder()
-                            .port(clientPorts.get(i))
-                            .config(config)
-                            .jetStream(true)
-                            .build());
+                    new NatsServerExtension(
+                            new NatsServerConfig(
+                                    true, clientPorts.get(i), monitorPorts.get(i), config, 0)));
         }
-    }
-
-    private static int routedPeers(int monitorPort) {
-        String routez = NatsServerExtension.httpGet(monitorPort, "/routez");
-        if (routez == null) {
-            return 0;
-        }
-        Set<String> peers = new LinkedHashSet<>();
-        int at = 0;
-        String key = "\"remote_id\": \"";
-        while ((at = routez.indexOf(key, at)) >= 0) {
-            int start = at + key.length();
-            int end = routez.indexOf('"', start);
-            peers.add(routez.substring(start, end));
-            at = end;
-        }
-        return peers.size();
     }
 
     private static boolean placesProbeStream(Connection client, int replicas) {

@@ -10,8 +10,6 @@ import io.nats.client.impl.Headers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -70,7 +68,7 @@ class NatsServerExtensionTest {
             NATS.stop();
 
             assertThat(NATS.isRunning()).isFalse();
-            assertThat(tcpConnects(port)).isFalse();
+            assertThat(Loopback.acceptsConnections(port)).isFalse();
             Await.until(
                     "client to notice the disconnect",
                     DEADLINE,
@@ -81,7 +79,7 @@ class NatsServerExtensionTest {
             assertThat(NATS.isRunning()).isTrue();
             assertThat(NATS.port()).isEqualTo(port);
             assertThat(NATS.pid()).isNotEqualTo(firstPid);
-            assertThat(tcpConnects(port)).isTrue();
+            assertThat(Loopback.acceptsConnections(port)).isTrue();
             Await.until(
                     "client to reconnect",
                     DEADLINE,
@@ -219,14 +217,5 @@ class NatsServerExtensionTest {
                 .isInstanceOf(AssertionError.class)
                 .hasMessage("Timed out after 50 ms waiting for: never");
         assertThat(Await.value("three", Duration.ofSeconds(1), () -> 3, v -> v == 3)).isEqualTo(3);
-    }
-
-    private static boolean tcpConnects(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
-            return true;
-        } catch (Exception e) {
-            return false;
-        }
     }
 }
