@@ -1,5 +1,6 @@
 package io.laminar.flink.connector.nats.benchmarks;
 
+import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.sink.JetStreamSettings;
 import io.laminar.flink.connector.nats.sink.NatsSink;
 import io.laminar.flink.connector.nats.sink.NatsSinkBuilder;
@@ -311,7 +312,8 @@ public final class NatsSinkBenchmark {
         records(env)
                 .sinkTo(
                         NatsSink.<byte[]>builder()
-                                .setServers(server.url())
+                                .setConnectionSettings(
+                                        ConnectionSettings.builder().servers(server.url()).build())
                                 .setSerializationSchema(element -> element)
                                 .setSubject(jetStream == null ? CORE_SUBJECT : JS_SUBJECT)
                                 .setJetStream(jetStream)

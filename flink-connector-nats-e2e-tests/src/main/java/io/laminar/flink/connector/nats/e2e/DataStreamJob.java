@@ -1,5 +1,6 @@
 package io.laminar.flink.connector.nats.e2e;
 
+import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.sink.NatsSink;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -43,10 +44,13 @@ public final class DataStreamJob {
                 .returns(Types.STRING)
                 .sinkTo(
                         NatsSink.<String>builder()
-                                .setServers(servers)
-                                .setUserInfo(
-                                        params.getRequired("username"),
-                                        params.getRequired("password"))
+                                .setConnectionSettings(
+                                        ConnectionSettings.builder()
+                                                .servers(servers)
+                                                .userInfo(
+                                                        params.getRequired("username"),
+                                                        params.getRequired("password"))
+                                                .build())
                                 .setSerializationSchema(new SimpleStringSchema())
                                 .setSubject(subject)
                                 .setHeader("x-source", "datastream-e2e")

@@ -1,5 +1,6 @@
 package io.laminar.flink.connector.nats.examples;
 
+import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.sink.NatsSink;
 
 import io.nats.client.Connection;
@@ -52,7 +53,8 @@ public final class OrdersToNats {
                                             o[0], o[1], o[2]))
                     .sinkTo(
                             NatsSink.<String>builder()
-                                    .setServers(url)
+                                    .setConnectionSettings(
+                                            ConnectionSettings.builder().servers(url).build())
                                     .setSerializationSchema(new SimpleStringSchema())
                                     .setSubjectSelector(
                                             json ->

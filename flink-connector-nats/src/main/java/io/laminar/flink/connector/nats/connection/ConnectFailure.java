@@ -13,7 +13,7 @@ import java.time.Duration;
 import java.util.Locale;
 
 /**
- * Explains why the connection failed, naming the servers (user info masked) and the option to
+ * Explains why the connection failed, naming the servers (user info masked) and the setting to
  * check. At start-up: refused credentials, a failed TLS handshake, a TLS mismatch, or no server
  * reachable; jnats tries every server once and then gives up (it does not reconnect on the first
  * connect), so the job never hangs there. Later: jnats gave up reconnecting and closed the
@@ -25,11 +25,10 @@ final class ConnectFailure {
     /** How long to wait for jnats' asynchronous report of the exception behind the failure. */
     private static final Duration REPORT_WAIT = Duration.ofMillis(500);
 
-    private static final String TLS_OPTIONS =
-            "the tls.* options (setTls): 'tls.trust-store.path' or 'tls.ca-cert-file' must hold"
-                    + " the CA that signed the server's certificate; for mutual TLS,"
-                    + " 'tls.key-store.path' or 'tls.cert-file'/'tls.key-file' must hold a client"
-                    + " certificate the server trusts";
+    private static final String TLS_SETTINGS =
+            "the TLS settings: 'trustStorePath' or 'caCertFile' must hold the CA that signed the"
+                    + " server's certificate; for mutual TLS, 'keyStorePath' or"
+                    + " 'certFile'/'keyFile' must hold a client certificate the server trusts";
 
     private ConnectFailure() {}
 
@@ -42,8 +41,8 @@ final class ConnectFailure {
                     prefix
                             + "the server refused the credentials ("
                             + Redaction.text(String.valueOf(thrown.getMessage()))
-                            + "). Check the authentication option: "
-                            + settings.authenticationOptions()
+                            + "). Check the authentication setting: "
+                            + settings.authenticationSetting()
                             + ".");
         }
         Exception reported = events.awaitLastException(REPORT_WAIT);
@@ -69,9 +68,8 @@ final class ConnectFailure {
                         + (usesTls(settings)
                                 ? " Over TLS, a server that requires a client certificate (mutual"
                                         + " TLS) and gets none, or one it does not trust, also"
-                                        + " ends the connection this way: check"
-                                        + " 'tls.key-store.path' or 'tls.cert-file'/'tls.key-file'"
-                                        + " (setTls), and the server's log."
+                                        + " ends the connection this way: check 'keyStorePath' or"
+                                        + " 'certFile'/'keyFile', and the server's log."
                                 : ""));
     }
 
@@ -91,8 +89,8 @@ final class ConnectFailure {
                     prefix
                             + "the server refused the credentials on reconnect ("
                             + Redaction.text(lastServerError)
-                            + "). Check the authentication option: "
-                            + settings.authenticationOptions()
+                            + "). Check the authentication setting: "
+                            + settings.authenticationSetting()
                             + ".");
         }
         String last =
@@ -115,11 +113,11 @@ final class ConnectFailure {
         }
         String why =
                 attempts == 0
-                        ? "reconnecting is disabled ('reconnect.max-attempts' = 0), so it was given"
-                                + " up when it was lost"
-                        : "reconnect attempts exhausted ('reconnect.max-attempts' = "
+                        ? "reconnecting is disabled ('maxReconnects' = 0), so it was given up when it"
+                                + " was lost"
+                        : "reconnect attempts exhausted ('maxReconnects' = "
                                 + attempts
-                                + " per server, 'reconnect.wait' = "
+                                + " per server, 'reconnectWait' = "
                                 + TimeUtils.formatWithHighestUnit(settings.getReconnectWait())
                                 + "), so jnats gave it up";
         return new NatsConnectionException(
@@ -127,9 +125,8 @@ final class ConnectFailure {
                         + why
                         + last
                         + restart
-                        + ". To ride out longer server outages, raise 'reconnect.max-attempts'"
-                        + " (setMaxReconnects; -1 retries forever) or 'reconnect.wait'"
-                        + " (setReconnectWait).");
+                        + ". To ride out longer server outages, raise 'maxReconnects' (-1 retries"
+                        + " forever) or 'reconnectWait'.");
     }
 
     private static boolean usesTls(ConnectionSettings settings) {
@@ -152,20 +149,19 @@ final class ConnectFailure {
         String lower = message.toLowerCase(Locale.ROOT);
         if (lower.contains("ssl required by server")) {
             return "the server requires TLS. Use tls:// URLs in 'servers', or set "
-                    + TLS_OPTIONS
+                    + TLS_SETTINGS
                     + ".";
         }
         if (lower.contains("ssl connection wanted by client")) {
-            return "TLS is configured (tls.* options or a tls:// URL) but the server does not"
-                    + " offer TLS. Use nats:// URLs without tls.* options, or enable TLS on the"
-                    + " server.";
+            return "TLS is configured ('tls' or a tls:// URL) but the server does not offer TLS."
+                    + " Use nats:// URLs without 'tls', or enable TLS on the server.";
         }
         return "the TLS handshake failed ("
                 + tls.getClass().getSimpleName()
                 + ": "
                 + message
                 + "). Check "
-                + TLS_OPTIONS
+                + TLS_SETTINGS
                 + ".";
     }
 

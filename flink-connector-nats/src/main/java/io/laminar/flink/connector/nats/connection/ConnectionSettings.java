@@ -2,6 +2,7 @@ package io.laminar.flink.connector.nats.connection;
 
 import io.nats.client.ConnectionListener;
 import io.nats.client.ErrorListener;
+import io.nats.client.Nats;
 import io.nats.client.Options;
 
 import org.apache.flink.annotation.PublicEvolving;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -20,11 +22,17 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * How to reach and authenticate with NATS: server URLs, credentials, timeouts and reconnect
- * behaviour. Immutable and validated on construction; {@link #toString()} masks every secret.
+ * behaviour. Immutable and validated on construction; {@link #toString()} masks every secret. Each
+ * setting has one name, that of its builder method (which is jnats' where jnats has one), and error
+ * messages use it: {@code servers}, {@code userInfo}, {@code token}, {@code credentialsFile},
+ * {@code nkeySeedFile}, {@code tls}, {@code connectionName}, {@code connectionTimeout}, {@code
+ * reconnectWait}, {@code maxReconnects}, {@code reconnectBufferSize}, {@code properties}.
  *
  * <pre>{@code
  * ConnectionSettings settings =
@@ -51,9 +59,11 @@ public final class ConnectionSettings implements Serializable {
     /** Default bytes jnats keeps for publishes made while reconnecting. */
     public static final long DEFAULT_RECONNECT_BUFFER_SIZE = 8L * 1024 * 1024;
 
-    private static final java.util.regex.Pattern SECRET_KEY =
-            java.util.regex.Pattern.compile(
-                    "(?i)(password|token|secret|seed|nkey|credential|jwt|key)");
+    private static final Pattern SECRET_KEY =
+            Pattern.compile("(?i)(password|token|secret|seed|nkey|credential|jwt|key)");
+
+    private static final List<String> SCHEMES =
+            Arrays.asList("nats", "tls", "opentls", "ws", "wss");
 
     private final List<String> servers;
     private final String username;
@@ -92,80 +102,68 @@ public final class ConnectionSettings implements Serializable {
     }
 
     private void validate() {
-        if (servers.isEmpty()) {
-            throw new IllegalArgumentException(
-                    "servers: at least one NATS server URL is required, e.g. nats://localhost:4222");
-        }
-        for (String server : servers) {
-            if (!EnvironmentReferences.contains(server)) {
-                validateServerUrl(server);
-            }
-        }
-        if (password != null && username == null) {
-            throw new IllegalArgumentException("password is set but username is not: set both.");
-        }
-        if (username != null && password == null) {
-            throw new IllegalArgumentException("username is set but password is not: set both.");
-        }
-        int methods =
-                (username != null ? 1 : 0)
-                        + (token != null ? 1 : 0)
-                        + (credentialsFile != null ? 1 : 0)
-                        + (nkeySeedFile != null ? 1 : 0);
-        if (methods > 1) {
-            throw new IllegalArgumentException(
-                    "Only one authentication method may be set: username/password, token,"
-                            + " credentials_file or nkey_seed_file.");
-        }
-        requirePositive("connection timeout", connectionTimeout);
-        requireNotNegative("reconnect wait", reconnectWait);
-        if (maxReconnects < -1) {
-            throw new IllegalArgumentException(
-                    "max reconnects must be -1 (forever) or >= 0, was " + maxReconnects);
-        }
-        if (reconnectBufferSize < 0) {
-            throw new IllegalArgumentException(
-                    "reconnect buffer size must be >= 0 bytes, was " + reconnectBufferSize);
+        require(
+                !servers.isEmpty(),
+                "'servers': at least one NATS server URL is required, e.g."
+                        + " nats://localhost:4222");
+        servers.stream().filter(s -> !EnvironmentReferences.contains(s)).forEach(s -> checkUrl(s));
+        require(
+                (username == null) == (password == null),
+                "'userInfo': "
+                        + (username == null ? "password" : "username")
+                        + " is set but "
+                        + (username == null ? "username" : "password")
+                        + " is not: set both.");
+        long methods =
+                Stream.of(username, token, credentialsFile, nkeySeedFile)
+                        .filter(Objects::nonNull)
+                        .count();
+        require(
+                methods <= 1,
+                "Only one authentication method may be set: 'userInfo', 'token',"
+                        + " 'credentialsFile' or 'nkeySeedFile'.");
+        require(
+                connectionTimeout != null
+                        && !connectionTimeout.isNegative()
+                        && !connectionTimeout.isZero(),
+                "'connectionTimeout': the connection timeout must be positive, was "
+                        + connectionTimeout);
+        require(
+                reconnectWait != null && !reconnectWait.isNegative(),
+                "'reconnectWait': the reconnect wait must not be negative, was " + reconnectWait);
+        require(
+                maxReconnects >= -1,
+                "'maxReconnects': max reconnects must be -1 (forever) or >= 0, was "
+                        + maxReconnects);
+        require(
+                reconnectBufferSize >= 0,
+                "'reconnectBufferSize': the reconnect buffer size must be >= 0 bytes, was "
+                        + reconnectBufferSize);
+    }
+
+    private static void require(boolean valid, String problem) {
+        if (!valid) {
+            throw new IllegalArgumentException(problem);
         }
     }
 
-    private static void validateServerUrl(String server) {
-        if (server == null || server.trim().isEmpty()) {
-            throw new IllegalArgumentException("servers: a server URL is empty.");
-        }
+    private static void checkUrl(String server) {
+        require(server != null && !server.trim().isEmpty(), "'servers': a server URL is empty.");
+        String shown = "'servers': '" + Redaction.url(server) + "'";
         URI uri;
         try {
-            uri =
-                    new URI(
-                            server.trim().contains("://")
-                                    ? server.trim()
-                                    : "nats://" + server.trim());
+            uri = new URI(server.contains("://") ? server : "nats://" + server);
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException(
-                    "servers: '"
-                            + Redaction.url(server)
-                            + "' is not a valid URL: "
-                            + e.getReason());
+            throw new IllegalArgumentException(shown + " is not a valid URL: " + e.getReason());
         }
         String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("nats")
-                && !scheme.equals("tls")
-                && !scheme.equals("opentls")
-                && !scheme.equals("ws")
-                && !scheme.equals("wss")) {
-            throw new IllegalArgumentException(
-                    "servers: '"
-                            + Redaction.url(server)
-                            + "' has scheme '"
-                            + scheme
-                            + "'; use nats://, tls://, opentls://, ws:// or wss://.");
-        }
-        if (uri.getHost() == null) {
-            throw new IllegalArgumentException(
-                    "servers: '"
-                            + Redaction.url(server)
-                            + "' has no host, e.g. nats://localhost:4222");
-        }
+        require(
+                SCHEMES.contains(scheme),
+                shown
+                        + " has scheme '"
+                        + scheme
+                        + "'; use nats://, tls://, opentls://, ws:// or wss://.");
+        require(uri.getHost() != null, shown + " has no host, e.g. nats://localhost:4222");
     }
 
     /** The server URLs, with user info masked: safe for logs and error messages. */
@@ -173,89 +171,70 @@ public final class ConnectionSettings implements Serializable {
         return servers.stream().map(Redaction::url).collect(Collectors.joining(", ", "[", "]"));
     }
 
-    /**
-     * jnats reads property keys with or without its "io.nats.client." prefix. The prefix is built
-     * at run time and stripped here, because the shaded SQL jar relocates the package name inside
-     * string constants too, and a long key would then match nothing.
-     */
-    private static String shortPropertyKey(String key) {
-        String prefix = String.join(".", "io", "nats", "client") + ".";
-        return key.startsWith(prefix) ? key.substring(prefix.length()) : key;
+    /** Every string value, for reference handling. */
+    private Stream<String> values() {
+        return Stream.of(
+                        servers.stream(),
+                        Stream.of(username, password, token, credentialsFile, nkeySeedFile),
+                        Stream.of(connectionName),
+                        properties.values().stream())
+                .flatMap(s -> s);
     }
 
     /** Whether any value holds a {@code ${NAME}} reference still to be resolved. */
     public boolean hasEnvironmentReferences() {
-        if (servers.stream().anyMatch(EnvironmentReferences::contains)) {
-            return true;
-        }
-        for (String v : secretAndPlainValues()) {
-            if (EnvironmentReferences.contains(v)) {
-                return true;
-            }
-        }
-        if (tls != null && tls.hasEnvironmentReferences()) {
-            return true;
-        }
-        return properties.values().stream().anyMatch(EnvironmentReferences::contains);
-    }
-
-    /** Whether any value contains "${": a reference, or an escaped "$${" to unescape. */
-    private boolean mayHoldReferences() {
-        if (servers.stream().anyMatch(ConnectionSettings::hasDollarBrace)) {
-            return true;
-        }
-        for (String v : secretAndPlainValues()) {
-            if (hasDollarBrace(v)) {
-                return true;
-            }
-        }
-        if (tls != null && tls.mayHoldReferences()) {
-            return true;
-        }
-        return properties.values().stream().anyMatch(ConnectionSettings::hasDollarBrace);
-    }
-
-    private String[] secretAndPlainValues() {
-        return new String[] {
-            username, password, token, credentialsFile, nkeySeedFile, connectionName
-        };
-    }
-
-    private static boolean hasDollarBrace(String value) {
-        return value != null && value.contains("${");
+        return values().anyMatch(EnvironmentReferences::contains)
+                || (tls != null && tls.hasEnvironmentReferences());
     }
 
     /**
      * These settings with every {@code ${NAME}} reference replaced from this process's environment,
      * validated again. Called where the connection is made (the TaskManager).
      *
-     * @throws IllegalArgumentException naming the option and variable when one is not set
+     * @throws IllegalArgumentException naming the setting and variable when one is not set
      */
     public ConnectionSettings resolveEnvironmentReferences() {
-        if (!mayHoldReferences()) {
+        if (tls == null && values().noneMatch(v -> v != null && v.contains("${"))) {
             return this;
         }
-        Builder b = builder();
         List<String> resolvedServers = new ArrayList<>();
         for (String server : servers) {
             resolvedServers.addAll(splitServers(EnvironmentReferences.resolve(server, "servers")));
         }
-        b.servers(resolvedServers)
-                .userInfo(
-                        EnvironmentReferences.resolve(username, "username"),
-                        EnvironmentReferences.resolve(password, "password"))
-                .token(EnvironmentReferences.resolve(token, "token"))
-                .credentialsFile(EnvironmentReferences.resolve(credentialsFile, "credentials_file"))
-                .nkeySeedFile(EnvironmentReferences.resolve(nkeySeedFile, "nkey_seed_file"))
-                .tls(tls == null ? null : tls.resolve(EnvironmentReferences::resolve))
-                .connectionName(EnvironmentReferences.resolve(connectionName, "connection_name"))
-                .connectionTimeout(connectionTimeout)
-                .reconnectWait(reconnectWait)
-                .maxReconnects(maxReconnects)
-                .reconnectBufferSize(reconnectBufferSize);
+        Builder b =
+                toBuilder()
+                        .servers(resolvedServers)
+                        .userInfo(
+                                EnvironmentReferences.resolve(username, "username"),
+                                EnvironmentReferences.resolve(password, "password"))
+                        .token(EnvironmentReferences.resolve(token, "token"))
+                        .credentialsFile(
+                                EnvironmentReferences.resolve(credentialsFile, "credentialsFile"))
+                        .nkeySeedFile(EnvironmentReferences.resolve(nkeySeedFile, "nkeySeedFile"))
+                        .tls(tls == null ? null : tls.resolve(EnvironmentReferences::resolve))
+                        .connectionName(
+                                EnvironmentReferences.resolve(connectionName, "connectionName"));
         properties.forEach(
                 (k, v) -> b.property(k, EnvironmentReferences.resolve(v, "properties." + k)));
         return b.build();
+    }
+
+    private Builder toBuilder() {
+        Builder b =
+                builder()
+                        .servers(servers)
+                        .userInfo(username, password)
+                        .token(token)
+                        .credentialsFile(credentialsFile)
+                        .nkeySeedFile(nkeySeedFile)
+                        .tls(tls)
+                        .connectionName(connectionName)
+                        .connectionTimeout(connectionTimeout)
+                        .reconnectWait(reconnectWait)
+                        .maxReconnects(maxReconnects)
+                        .reconnectBufferSize(reconnectBufferSize);
+        b.properties.putAll(properties);
+        return b;
     }
 
     /**
@@ -264,32 +243,28 @@ public final class ConnectionSettings implements Serializable {
      */
     public static List<String> splitServers(String value) {
         List<String> out = new ArrayList<>();
-        if (value == null) {
-            return out;
-        }
-        String v = value.trim();
+        String v = value == null ? "" : value.trim();
         if (v.startsWith("[")) {
-            if (!v.endsWith("]")) {
-                throw new IllegalArgumentException(
-                        "servers: '"
-                                + Redaction.url(v)
-                                + "' starts a JSON array but does not end with ']'.");
-            }
+            require(
+                    v.endsWith("]"),
+                    "'servers': '"
+                            + Redaction.url(v)
+                            + "' starts a JSON array but does not end with ']'.");
             v = v.substring(1, v.length() - 1);
         }
         for (String part : v.split(",")) {
             String p = part.trim();
             // Double quotes from JSON; single quotes from a YAML list flattened by Flink.
-            if (p.length() >= 2
-                    && ((p.startsWith("\"") && p.endsWith("\""))
-                            || (p.startsWith("'") && p.endsWith("'")))) {
+            boolean quoted =
+                    p.length() >= 2
+                            && (p.startsWith("\"") && p.endsWith("\"")
+                                    || p.startsWith("'") && p.endsWith("'"));
+            if (quoted) {
                 p = p.substring(1, p.length() - 1).trim();
-            } else if (p.startsWith("\"")
-                    || p.endsWith("\"")
-                    || p.startsWith("'")
-                    || p.endsWith("'")) {
-                throw new IllegalArgumentException(
-                        "servers: '" + Redaction.url(p) + "' has an unbalanced quote.");
+            } else {
+                require(
+                        !p.matches("^[\"'].*|.*[\"']$"),
+                        "'servers': '" + Redaction.url(p) + "' has an unbalanced quote.");
             }
             if (!p.isEmpty()) {
                 out.add(p);
@@ -299,17 +274,21 @@ public final class ConnectionSettings implements Serializable {
     }
 
     /**
-     * A jnats options builder for these settings. The caller adds listeners and anything specific
-     * to its use. {@code ${NAME}} references must have been resolved first.
+     * A jnats options builder for these settings. The caller adds anything specific to its use.
+     * {@code ${NAME}} references must have been resolved first.
      */
-    public Options.Builder toOptionsBuilder(
-            ConnectionListener connectionListener, ErrorListener errorListener) {
+    public Options.Builder toOptionsBuilder(ConnectionListener connections, ErrorListener errors) {
         if (hasEnvironmentReferences()) {
             throw new IllegalStateException(
                     "Resolve the ${NAME} references before connecting (resolveEnvironmentReferences).");
         }
+        // jnats reads property keys with or without its "io.nats.client." prefix. The prefix is
+        // built at run time and stripped here, because the shaded SQL jar relocates the package
+        // name inside string constants too, and a long key would then match nothing.
+        String prefix = String.join(".", "io", "nats", "client") + ".";
         Properties props = new Properties();
-        properties.forEach((k, v) -> props.put(shortPropertyKey(k), v));
+        properties.forEach(
+                (k, v) -> props.put(k.startsWith(prefix) ? k.substring(prefix.length()) : k, v));
         Options.Builder builder =
                 new Options.Builder(props)
                         .servers(servers.toArray(new String[0]))
@@ -317,47 +296,40 @@ public final class ConnectionSettings implements Serializable {
                         .reconnectWait(reconnectWait)
                         .maxReconnects(maxReconnects)
                         .reconnectBufferSize(reconnectBufferSize)
-                        .connectionListener(connectionListener)
-                        .errorListener(errorListener);
+                        .connectionListener(connections)
+                        .errorListener(errors);
         if (connectionName != null) {
             builder.connectionName(connectionName);
         }
         if (username != null) {
             builder.userInfo(username.toCharArray(), password.toCharArray());
-        }
-        if (token != null) {
+        } else if (token != null) {
             builder.token(token.toCharArray());
-        }
-        if (username == null && token == null && credentialsFile == null && nkeySeedFile == null) {
-            applyUrlUserInfo(builder);
-        }
-        if (credentialsFile != null) {
+        } else if (credentialsFile != null) {
             // Checked where the connection is made: the file lives on the TaskManagers.
-            if (!Files.isReadable(Paths.get(credentialsFile))) {
-                throw new IllegalArgumentException(
-                        "credentials_file: cannot read '"
-                                + credentialsFile
-                                + "' on this machine; it must exist and be readable on every"
-                                + " TaskManager.");
-            }
-            builder.authHandler(io.nats.client.Nats.credentials(credentialsFile));
-        }
-        if (nkeySeedFile != null) {
-            if (!Files.isReadable(Paths.get(nkeySeedFile))) {
-                throw new IllegalArgumentException(
-                        "nkey_seed_file: cannot read '"
-                                + nkeySeedFile
-                                + "' on this machine; it must exist and be readable on every"
-                                + " TaskManager.");
-            }
+            builder.authHandler(Nats.credentials(readable(credentialsFile, "credentialsFile")));
+        } else if (nkeySeedFile != null) {
             // No JWT: the server knows the user by its public NKey (challenge only).
-            builder.authHandler(io.nats.client.Nats.credentials(null, nkeySeedFile));
+            builder.authHandler(Nats.credentials(null, readable(nkeySeedFile, "nkeySeedFile")));
+        } else {
+            applyUrlUserInfo(builder);
         }
         if (tls != null) {
             // With a context, jnats upgrades to TLS whatever the URL's scheme.
-            builder.sslContext(tls.createSslContext());
+            builder.sslContext(TlsMaterial.sslContext(tls));
         }
         return builder;
+    }
+
+    private static String readable(String path, String setting) {
+        require(
+                Files.isReadable(Paths.get(path)),
+                "'"
+                        + setting
+                        + "': cannot read '"
+                        + path
+                        + "' on this machine; it must exist and be readable on every TaskManager.");
+        return path;
     }
 
     /**
@@ -367,32 +339,28 @@ public final class ConnectionSettings implements Serializable {
      * the connection's credentials ({@code user:password}, or a token), for every server.
      */
     private void applyUrlUserInfo(Options.Builder builder) {
-        String userInfo = null;
+        List<String> infos = new ArrayList<>();
         for (String server : servers) {
-            String info;
             try {
-                info = new URI(server).getUserInfo();
+                String info = new URI(server).getUserInfo();
+                if (info != null && !info.isEmpty() && !infos.contains(info)) {
+                    infos.add(info);
+                }
             } catch (URISyntaxException e) {
-                continue;
+                // Not a URL jnats takes either; it says so when connecting.
             }
-            if (info == null || info.isEmpty()) {
-                continue;
-            }
-            if (userInfo != null && !userInfo.equals(info)) {
-                return; // different credentials per URL: leave each URL its own
-            }
-            userInfo = info;
         }
-        if (userInfo == null) {
-            return;
+        if (infos.size() != 1) {
+            return; // none, or different credentials per URL: leave each URL its own
         }
-        int colon = userInfo.indexOf(':');
+        String info = infos.get(0);
+        int colon = info.indexOf(':');
         if (colon < 0) {
-            builder.token(userInfo.toCharArray());
+            builder.token(info.toCharArray());
         } else {
             builder.userInfo(
-                    userInfo.substring(0, colon).toCharArray(),
-                    userInfo.substring(colon + 1).toCharArray());
+                    info.substring(0, colon).toCharArray(),
+                    info.substring(colon + 1).toCharArray());
         }
     }
 
@@ -417,25 +385,19 @@ public final class ConnectionSettings implements Serializable {
         return tls;
     }
 
-    /**
-     * The options a user should check when the server refuses authentication, e.g. {@code
-     * 'username'/'password' (setUserInfo)}; for error messages.
-     */
-    public String authenticationOptions() {
-        if (username != null) {
-            return "'username'/'password' (setUserInfo)";
-        }
-        if (token != null) {
-            return "'token' (setToken)";
-        }
-        if (credentialsFile != null) {
-            return "'credentials_file' (setCredentialsFile)";
-        }
-        if (nkeySeedFile != null) {
-            return "'nkey_seed_file' (setNKeySeedFile)";
-        }
-        return "none is set, but the server requires authentication: set 'username'/'password',"
-                + " 'token', 'credentials_file' or 'nkey_seed_file'";
+    /** The authentication setting in use, quoted, or what to set when none is; for messages. */
+    String authenticationSetting() {
+        return username != null
+                ? "'userInfo'"
+                : token != null
+                        ? "'token'"
+                        : credentialsFile != null
+                                ? "'credentialsFile'"
+                                : nkeySeedFile != null
+                                        ? "'nkeySeedFile'"
+                                        : "none is set, but the server requires authentication:"
+                                                + " set 'userInfo', 'token', 'credentialsFile' or"
+                                                + " 'nkeySeedFile'";
     }
 
     public boolean hasPassword() {
@@ -462,53 +424,57 @@ public final class ConnectionSettings implements Serializable {
         return reconnectBufferSize;
     }
 
-    /**
-     * jnats {@code Options} properties passed through (keys with or without {@code
-     * io.nats.client.}).
-     */
+    /** jnats {@code Options} properties passed through (keys with or without its prefix). */
     public Map<String, String> getProperties() {
         return properties;
     }
 
+    private List<Object> fields() {
+        return Arrays.asList(
+                servers,
+                username,
+                password,
+                token,
+                credentialsFile,
+                nkeySeedFile,
+                tls,
+                connectionName,
+                connectionTimeout,
+                reconnectWait,
+                maxReconnects,
+                reconnectBufferSize,
+                properties);
+    }
+
     @Override
     public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (!(o instanceof ConnectionSettings)) {
-            return false;
-        }
-        ConnectionSettings that = (ConnectionSettings) o;
-        return maxReconnects == that.maxReconnects
-                && reconnectBufferSize == that.reconnectBufferSize
-                && servers.equals(that.servers)
-                && Objects.equals(username, that.username)
-                && Objects.equals(password, that.password)
-                && Objects.equals(token, that.token)
-                && Objects.equals(credentialsFile, that.credentialsFile)
-                && Objects.equals(nkeySeedFile, that.nkeySeedFile)
-                && Objects.equals(tls, that.tls)
-                && Objects.equals(connectionName, that.connectionName)
-                && connectionTimeout.equals(that.connectionTimeout)
-                && reconnectWait.equals(that.reconnectWait)
-                && properties.equals(that.properties);
+        return o instanceof ConnectionSettings
+                && fields().equals(((ConnectionSettings) o).fields());
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(servers, username, connectionName, connectionTimeout, maxReconnects);
+        return fields().hashCode();
     }
 
     @Override
     public String toString() {
+        Map<String, String> maskedProperties = new TreeMap<>();
+        properties.forEach(
+                (k, v) ->
+                        maskedProperties.put(
+                                k,
+                                SECRET_KEY.matcher(k).find() && !EnvironmentReferences.contains(v)
+                                        ? Redaction.MASK
+                                        : v));
         return "ConnectionSettings{servers="
                 + redactedServers()
                 + ", username="
                 + username
                 + ", password="
-                + (password == null ? null : Redaction.MASK)
+                + mask(password)
                 + ", token="
-                + (token == null ? null : Redaction.MASK)
+                + mask(token)
                 + ", credentialsFile="
                 + credentialsFile
                 + ", nkeySeedFile="
@@ -526,36 +492,16 @@ public final class ConnectionSettings implements Serializable {
                 + ", reconnectBufferSize="
                 + reconnectBufferSize
                 + ", properties="
-                + maskedProperties()
+                + maskedProperties
                 + '}';
     }
 
-    private Map<String, String> maskedProperties() {
-        Map<String, String> masked = new TreeMap<>();
-        properties.forEach(
-                (k, v) ->
-                        masked.put(
-                                k,
-                                SECRET_KEY.matcher(k).find() && !EnvironmentReferences.contains(v)
-                                        ? Redaction.MASK
-                                        : v));
-        return masked;
+    private static String mask(String secret) {
+        return secret == null ? null : Redaction.MASK;
     }
 
     private static String emptyToNull(String s) {
         return s == null || s.isEmpty() ? null : s;
-    }
-
-    private static void requirePositive(String name, Duration d) {
-        if (d == null || d.isZero() || d.isNegative()) {
-            throw new IllegalArgumentException(name + " must be positive, was " + d);
-        }
-    }
-
-    private static void requireNotNegative(String name, Duration d) {
-        if (d == null || d.isNegative()) {
-            throw new IllegalArgumentException(name + " must not be negative, was " + d);
-        }
     }
 
     /** Builds {@link ConnectionSettings}; {@link #build()} validates. */
@@ -588,15 +534,13 @@ public final class ConnectionSettings implements Serializable {
 
         /** Server URLs, e.g. {@code nats://localhost:4222}; replaces earlier ones. */
         public Builder servers(String... urls) {
-            return servers(java.util.Arrays.asList(urls));
+            return servers(Arrays.asList(urls));
         }
 
         /** Server URLs; replaces earlier ones. */
         public Builder servers(List<String> urls) {
             servers.clear();
-            for (String url : urls) {
-                servers.add(url == null ? null : url.trim());
-            }
+            urls.forEach(url -> servers.add(url == null ? null : url.trim()));
             return this;
         }
 
@@ -644,25 +588,30 @@ public final class ConnectionSettings implements Serializable {
             return this;
         }
 
-        /** Time allowed to establish a connection to one server. */
+        /** Time allowed to establish a connection to one server (default 5 s). */
         public Builder connectionTimeout(Duration timeout) {
             this.connectionTimeout = timeout;
             return this;
         }
 
-        /** Wait between reconnect attempts to the same server. */
+        /** Wait between reconnect attempts to the same server (default 1 s). */
         public Builder reconnectWait(Duration wait) {
             this.reconnectWait = wait;
             return this;
         }
 
-        /** Reconnect attempts before giving up and failing the job; -1 means forever. */
+        /**
+         * Reconnect attempts per server before the connection is given up and the job fails
+         * (default 120; -1 means forever). With {@link #reconnectWait} it bounds the server outage
+         * a job rides out; past it the job fails saying so, and a restart strategy restarts it from
+         * its last checkpoint.
+         */
         public Builder maxReconnects(int maxReconnects) {
             this.maxReconnects = maxReconnects;
             return this;
         }
 
-        /** Bytes of publishes jnats holds while reconnecting; 0 disables that buffer. */
+        /** Bytes of publishes jnats holds while reconnecting (default 8 MiB); 0 disables it. */
         public Builder reconnectBufferSize(long bytes) {
             this.reconnectBufferSize = bytes;
             return this;

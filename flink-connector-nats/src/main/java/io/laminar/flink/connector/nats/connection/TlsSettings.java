@@ -2,22 +2,9 @@ package io.laminar.flink.connector.nats.connection;
 
 import org.apache.flink.annotation.PublicEvolving;
 
-import javax.net.ssl.KeyManager;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
-
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.Serializable;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.SecureRandom;
-import java.util.Objects;
+import java.util.Arrays;
+import java.util.StringJoiner;
 import java.util.function.BiFunction;
 
 /**
@@ -26,7 +13,9 @@ import java.util.function.BiFunction;
  * files). With nothing set, TLS uses the JVM's default trust store. Immutable and validated on
  * construction; {@link #toString()} masks the passwords. Paths are read where the connection is
  * made (the TaskManager); every value may be a {@code ${NAME}} reference to an environment
- * variable.
+ * variable. Error messages name the settings {@code trustStorePath}, {@code trustStorePassword},
+ * {@code trustStoreType}, {@code keyStorePath}, {@code keyStorePassword}, {@code keyStoreType},
+ * {@code caCertFile}, {@code certFile} and {@code keyFile}.
  *
  * <pre>{@code
  * TlsSettings tls =
@@ -47,39 +36,39 @@ public final class TlsSettings implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
-    private static final String MASK = "******";
+    static final int TRUST_STORE_PATH = 0;
+    static final int TRUST_STORE_PASSWORD = 1;
+    static final int TRUST_STORE_TYPE = 2;
+    static final int KEY_STORE_PATH = 3;
+    static final int KEY_STORE_PASSWORD = 4;
+    static final int KEY_STORE_TYPE = 5;
+    static final int CA_CERT_FILE = 6;
+    static final int CERT_FILE = 7;
+    static final int KEY_FILE = 8;
 
-    // Option names as the SQL connector spells them; used in every error message.
-    static final String TRUST_STORE_PATH = "tls.trust-store.path";
-    static final String TRUST_STORE_PASSWORD = "tls.trust-store.password";
-    static final String TRUST_STORE_TYPE = "tls.trust-store.type";
-    static final String KEY_STORE_PATH = "tls.key-store.path";
-    static final String KEY_STORE_PASSWORD = "tls.key-store.password";
-    static final String KEY_STORE_TYPE = "tls.key-store.type";
-    static final String CA_CERT_FILE = "tls.ca-cert-file";
-    static final String CERT_FILE = "tls.cert-file";
-    static final String KEY_FILE = "tls.key-file";
+    /** Each value's setting name, by index. */
+    static final String[] NAMES = {
+        "trustStorePath",
+        "trustStorePassword",
+        "trustStoreType",
+        "keyStorePath",
+        "keyStorePassword",
+        "keyStoreType",
+        "caCertFile",
+        "certFile",
+        "keyFile"
+    };
 
-    private final String trustStorePath;
-    private final String trustStorePassword;
-    private final String trustStoreType;
-    private final String keyStorePath;
-    private final String keyStorePassword;
-    private final String keyStoreType;
-    private final String caCertFile;
-    private final String certFile;
-    private final String keyFile;
+    /** The values by the indexes above; null when not set. */
+    private final String[] values;
 
-    private TlsSettings(Builder b) {
-        this.trustStorePath = emptyToNull(b.trustStorePath);
-        this.trustStorePassword = emptyToNull(b.trustStorePassword);
-        this.trustStoreType = emptyToNull(b.trustStoreType);
-        this.keyStorePath = emptyToNull(b.keyStorePath);
-        this.keyStorePassword = emptyToNull(b.keyStorePassword);
-        this.keyStoreType = emptyToNull(b.keyStoreType);
-        this.caCertFile = emptyToNull(b.caCertFile);
-        this.certFile = emptyToNull(b.certFile);
-        this.keyFile = emptyToNull(b.keyFile);
+    private TlsSettings(String[] values) {
+        this.values = values.clone();
+        for (int i = 0; i < this.values.length; i++) {
+            if (this.values[i] != null && this.values[i].isEmpty()) {
+                this.values[i] = null;
+            }
+        }
         validate();
     }
 
@@ -89,299 +78,90 @@ public final class TlsSettings implements Serializable {
     }
 
     private void validate() {
-        if (trustStorePath != null && caCertFile != null) {
-            throw new IllegalArgumentException(
-                    "Set either '"
-                            + TRUST_STORE_PATH
-                            + "' or '"
-                            + CA_CERT_FILE
-                            + "' (PEM) to say which servers to trust, not both.");
+        require(
+                !(has(TRUST_STORE_PATH) && has(CA_CERT_FILE)),
+                "Set either %s or %s (PEM) to say which servers to trust, not both.",
+                TRUST_STORE_PATH,
+                CA_CERT_FILE);
+        require(
+                has(TRUST_STORE_PATH) || !(has(TRUST_STORE_PASSWORD) || has(TRUST_STORE_TYPE)),
+                "%s or %s is set but %s is not.",
+                TRUST_STORE_PASSWORD,
+                TRUST_STORE_TYPE,
+                TRUST_STORE_PATH);
+        require(
+                has(KEY_STORE_PATH) || !(has(KEY_STORE_PASSWORD) || has(KEY_STORE_TYPE)),
+                "%s or %s is set but %s is not.",
+                KEY_STORE_PASSWORD,
+                KEY_STORE_TYPE,
+                KEY_STORE_PATH);
+        require(
+                has(CERT_FILE) == has(KEY_FILE),
+                "%s and %s (the client certificate and its private key, PEM) go together: set"
+                        + " both.",
+                CERT_FILE,
+                KEY_FILE);
+        require(
+                !(has(KEY_STORE_PATH) && has(CERT_FILE)),
+                "Set either %s or %s/%s (PEM) for the client certificate, not both.",
+                KEY_STORE_PATH,
+                CERT_FILE,
+                KEY_FILE);
+    }
+
+    private static void require(boolean valid, String problem, int... settings) {
+        if (!valid) {
+            Object[] names = Arrays.stream(settings).mapToObj(i -> "'" + NAMES[i] + "'").toArray();
+            throw new IllegalArgumentException(String.format(problem, names));
         }
-        if (trustStorePath == null && (trustStorePassword != null || trustStoreType != null)) {
-            throw new IllegalArgumentException(
-                    "'"
-                            + TRUST_STORE_PASSWORD
-                            + "' or '"
-                            + TRUST_STORE_TYPE
-                            + "' is set but '"
-                            + TRUST_STORE_PATH
-                            + "' is not.");
-        }
-        if (keyStorePath == null && (keyStorePassword != null || keyStoreType != null)) {
-            throw new IllegalArgumentException(
-                    "'"
-                            + KEY_STORE_PASSWORD
-                            + "' or '"
-                            + KEY_STORE_TYPE
-                            + "' is set but '"
-                            + KEY_STORE_PATH
-                            + "' is not.");
-        }
-        if ((certFile == null) != (keyFile == null)) {
-            throw new IllegalArgumentException(
-                    "'"
-                            + CERT_FILE
-                            + "' and '"
-                            + KEY_FILE
-                            + "' (the client certificate and its private key, PEM) go together:"
-                            + " set both.");
-        }
-        if (keyStorePath != null && certFile != null) {
-            throw new IllegalArgumentException(
-                    "Set either '"
-                            + KEY_STORE_PATH
-                            + "' or '"
-                            + CERT_FILE
-                            + "'/'"
-                            + KEY_FILE
-                            + "' (PEM) for the client certificate, not both.");
-        }
+    }
+
+    boolean has(int setting) {
+        return values[setting] != null;
+    }
+
+    String get(int setting) {
+        return values[setting];
     }
 
     /** Whether any value holds a {@code ${NAME}} reference still to be resolved. */
     boolean hasEnvironmentReferences() {
-        for (String v : values()) {
-            if (EnvironmentReferences.contains(v)) {
-                return true;
-            }
-        }
-        return false;
+        return Arrays.stream(values).anyMatch(EnvironmentReferences::contains);
     }
 
-    /** Whether any value contains "${" (a reference or an escaped "$${"). */
-    boolean mayHoldReferences() {
-        for (String v : values()) {
-            if (v != null && v.contains("${")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private String[] values() {
-        return new String[] {
-            trustStorePath,
-            trustStorePassword,
-            trustStoreType,
-            keyStorePath,
-            keyStorePassword,
-            keyStoreType,
-            caCertFile,
-            certFile,
-            keyFile
-        };
-    }
-
-    /** These settings with every value passed through {@code resolve(value, optionName)}. */
+    /** These settings with every value passed through {@code resolve(value, settingName)}. */
     TlsSettings resolve(BiFunction<String, String, String> resolve) {
-        return builder()
-                .trustStore(
-                        resolve.apply(trustStorePath, TRUST_STORE_PATH),
-                        resolve.apply(trustStorePassword, TRUST_STORE_PASSWORD))
-                .trustStoreType(resolve.apply(trustStoreType, TRUST_STORE_TYPE))
-                .keyStore(
-                        resolve.apply(keyStorePath, KEY_STORE_PATH),
-                        resolve.apply(keyStorePassword, KEY_STORE_PASSWORD))
-                .keyStoreType(resolve.apply(keyStoreType, KEY_STORE_TYPE))
-                .caCertFile(resolve.apply(caCertFile, CA_CERT_FILE))
-                .clientCertificate(
-                        resolve.apply(certFile, CERT_FILE), resolve.apply(keyFile, KEY_FILE))
-                .build();
-    }
-
-    /**
-     * The SSL context for these settings, reading the files on this machine.
-     *
-     * @throws IllegalArgumentException naming the option whose file cannot be read or used
-     */
-    SSLContext createSslContext() {
-        TrustManager[] trust = null;
-        if (trustStorePath != null) {
-            KeyStore store =
-                    loadStore(
-                            trustStorePath,
-                            trustStorePassword,
-                            trustStoreType,
-                            TRUST_STORE_PATH,
-                            TRUST_STORE_PASSWORD);
-            trust = trustManagers(store, TRUST_STORE_PATH);
-        } else if (caCertFile != null) {
-            trust =
-                    trustManagers(
-                            PemFiles.trustStore(readable(caCertFile, CA_CERT_FILE), CA_CERT_FILE),
-                            CA_CERT_FILE);
+        String[] resolved = new String[values.length];
+        for (int i = 0; i < values.length; i++) {
+            resolved[i] = resolve.apply(values[i], NAMES[i]);
         }
-        KeyManager[] keys = null;
-        if (keyStorePath != null) {
-            KeyStore store =
-                    loadStore(
-                            keyStorePath,
-                            keyStorePassword,
-                            keyStoreType,
-                            KEY_STORE_PATH,
-                            KEY_STORE_PASSWORD);
-            keys = keyManagers(store, passwordChars(keyStorePassword), KEY_STORE_PASSWORD);
-        } else if (certFile != null) {
-            char[] password = PemFiles.inMemoryPassword();
-            KeyStore store =
-                    PemFiles.keyStore(
-                            readable(certFile, CERT_FILE),
-                            readable(keyFile, KEY_FILE),
-                            password,
-                            CERT_FILE,
-                            KEY_FILE);
-            keys = keyManagers(store, password, CERT_FILE + "'/'" + KEY_FILE);
-        }
-        try {
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keys, trust, new SecureRandom());
-            return context;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException("Cannot set up TLS: " + e.getMessage(), e);
-        }
-    }
-
-    private static KeyStore loadStore(
-            String path, String password, String type, String pathOption, String passwordOption) {
-        Path file = readable(path, pathOption);
-        KeyStore store;
-        try {
-            store = KeyStore.getInstance(type == null ? typeOf(path) : type);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException(
-                    "'" + pathOption + "': unknown store type '" + type + "': " + e.getMessage());
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            store.load(in, passwordChars(password));
-            return store;
-        } catch (IOException | GeneralSecurityException e) {
-            // A wrong password surfaces as an IOException whose cause is an
-            // UnrecoverableKeyException; name both options, as either may be wrong.
-            throw new IllegalArgumentException(
-                    "Cannot open '"
-                            + path
-                            + "' ('"
-                            + pathOption
-                            + "'): "
-                            + e.getMessage()
-                            + ". Check '"
-                            + passwordOption
-                            + "' and that the file is a "
-                            + (type == null ? typeOf(path) : type)
-                            + " store.",
-                    e);
-        }
-    }
-
-    /** PKCS12 unless the file name says JKS; Java reads either format with either type. */
-    private static String typeOf(String path) {
-        String lower = path.toLowerCase(java.util.Locale.ROOT);
-        return lower.endsWith(".jks") ? "JKS" : "PKCS12";
-    }
-
-    private static TrustManager[] trustManagers(KeyStore store, String option) {
-        try {
-            TrustManagerFactory factory =
-                    TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            factory.init(store);
-            return factory.getTrustManagers();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException(
-                    "'" + option + "': cannot use it to verify servers: " + e.getMessage(), e);
-        }
-    }
-
-    private static KeyManager[] keyManagers(KeyStore store, char[] password, String option) {
-        try {
-            KeyManagerFactory factory =
-                    KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            factory.init(store, password);
-            return factory.getKeyManagers();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException(
-                    "'"
-                            + option
-                            + "': cannot use the client key: "
-                            + e.getMessage()
-                            + " (the key's password must be the store's password).",
-                    e);
-        }
-    }
-
-    private static Path readable(String path, String option) {
-        Path file = Paths.get(path);
-        if (!Files.isReadable(file)) {
-            throw new IllegalArgumentException(
-                    "'"
-                            + option
-                            + "': cannot read '"
-                            + path
-                            + "' on this machine; it must exist and be readable on every"
-                            + " TaskManager.");
-        }
-        return file;
-    }
-
-    private static char[] passwordChars(String password) {
-        return password == null ? null : password.toCharArray();
+        return new TlsSettings(resolved);
     }
 
     @Override
     public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (!(o instanceof TlsSettings)) {
-            return false;
-        }
-        TlsSettings that = (TlsSettings) o;
-        return java.util.Arrays.equals(values(), that.values());
+        return o instanceof TlsSettings && Arrays.equals(values, ((TlsSettings) o).values);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(trustStorePath, keyStorePath, caCertFile, certFile, keyFile);
+        return Arrays.hashCode(values);
     }
 
     @Override
     public String toString() {
-        return "TlsSettings{trustStorePath="
-                + trustStorePath
-                + ", trustStorePassword="
-                + (trustStorePassword == null ? null : MASK)
-                + ", trustStoreType="
-                + trustStoreType
-                + ", keyStorePath="
-                + keyStorePath
-                + ", keyStorePassword="
-                + (keyStorePassword == null ? null : MASK)
-                + ", keyStoreType="
-                + keyStoreType
-                + ", caCertFile="
-                + caCertFile
-                + ", certFile="
-                + certFile
-                + ", keyFile="
-                + keyFile
-                + '}';
-    }
-
-    private static String emptyToNull(String s) {
-        return s == null || s.isEmpty() ? null : s;
+        StringJoiner out = new StringJoiner(", ", "TlsSettings{", "}");
+        for (int i = 0; i < values.length; i++) {
+            boolean secret = i == TRUST_STORE_PASSWORD || i == KEY_STORE_PASSWORD;
+            out.add(NAMES[i] + "=" + (secret && has(i) ? Redaction.MASK : values[i]));
+        }
+        return out.toString();
     }
 
     /** Builds {@link TlsSettings}; {@link #build()} validates. */
     @PublicEvolving
     public static final class Builder {
-        private String trustStorePath;
-        private String trustStorePassword;
-        private String trustStoreType;
-        private String keyStorePath;
-        private String keyStorePassword;
-        private String keyStoreType;
-        private String caCertFile;
-        private String certFile;
-        private String keyFile;
+        private final String[] values = new String[NAMES.length];
 
         private Builder() {}
 
@@ -390,14 +170,14 @@ public final class TlsSettings implements Serializable {
          * certificates. The password may be null for a store without integrity check.
          */
         public Builder trustStore(String path, String password) {
-            this.trustStorePath = path;
-            this.trustStorePassword = password;
+            values[TRUST_STORE_PATH] = path;
+            values[TRUST_STORE_PASSWORD] = password;
             return this;
         }
 
         /** The trust store's type ({@code PKCS12}, {@code JKS}); default from the file name. */
         public Builder trustStoreType(String type) {
-            this.trustStoreType = type;
+            values[TRUST_STORE_TYPE] = type;
             return this;
         }
 
@@ -406,20 +186,20 @@ public final class TlsSettings implements Serializable {
          * TLS; the key's password must be the store's password.
          */
         public Builder keyStore(String path, String password) {
-            this.keyStorePath = path;
-            this.keyStorePassword = password;
+            values[KEY_STORE_PATH] = path;
+            values[KEY_STORE_PASSWORD] = password;
             return this;
         }
 
         /** The key store's type ({@code PKCS12}, {@code JKS}); default from the file name. */
         public Builder keyStoreType(String type) {
-            this.keyStoreType = type;
+            values[KEY_STORE_TYPE] = type;
             return this;
         }
 
         /** A PEM file with the CA certificates to trust (instead of a trust store). */
         public Builder caCertFile(String path) {
-            this.caCertFile = path;
+            values[CA_CERT_FILE] = path;
             return this;
         }
 
@@ -429,14 +209,14 @@ public final class TlsSettings implements Serializable {
          * ({@code BEGIN RSA PRIVATE KEY}).
          */
         public Builder clientCertificate(String certFile, String keyFile) {
-            this.certFile = certFile;
-            this.keyFile = keyFile;
+            values[CERT_FILE] = certFile;
+            values[KEY_FILE] = keyFile;
             return this;
         }
 
         /** Validates and builds the settings. */
         public TlsSettings build() {
-            return new TlsSettings(this);
+            return new TlsSettings(values);
         }
     }
 }

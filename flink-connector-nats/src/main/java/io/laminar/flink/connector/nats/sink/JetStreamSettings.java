@@ -6,6 +6,8 @@ import java.io.Serializable;
 import java.time.Duration;
 import java.util.Objects;
 
+import static org.apache.flink.util.Preconditions.checkArgument;
+
 /**
  * JetStream publishing: each record is published with {@code publishAsync} and counts as delivered
  * when the stream's {@code PublishAck} arrives.
@@ -36,24 +38,19 @@ public final class JetStreamSettings implements Serializable {
         this.ackTimeout = b.ackTimeout;
         this.maxPendingAcks = b.maxPendingAcks;
         this.checkpointInterval = b.checkpointInterval;
-        if (ackTimeout == null || ackTimeout.isZero() || ackTimeout.isNegative()) {
-            throw new IllegalArgumentException(
-                    "jetstream ack timeout must be positive, was " + ackTimeout);
-        }
-        if (maxPendingAcks < 1) {
-            throw new IllegalArgumentException(
-                    "jetstream max pending acks must be at least 1, was " + maxPendingAcks);
-        }
-        if (expectedStream != null
-                && (expectedStream.contains(".")
-                        || expectedStream.contains(" ")
-                        || expectedStream.contains("*")
-                        || expectedStream.contains(">"))) {
-            throw new IllegalArgumentException(
-                    "jetstream stream name '"
-                            + expectedStream
-                            + "' is not a valid stream name (no '.', ' ', '*' or '>').");
-        }
+        checkArgument(
+                ackTimeout != null && !ackTimeout.isZero() && !ackTimeout.isNegative(),
+                "'ackTimeout': the JetStream ack timeout must be positive, was %s",
+                ackTimeout);
+        checkArgument(
+                maxPendingAcks >= 1,
+                "'maxPendingAcks': JetStream max pending acks must be at least 1, was %s",
+                maxPendingAcks);
+        checkArgument(
+                expectedStream == null || !expectedStream.matches(".*[. *>].*"),
+                "'expectedStream': JetStream stream name '%s' is not a valid stream name (no '.',"
+                        + " ' ', '*' or '>').",
+                expectedStream);
     }
 
     public static Builder builder() {

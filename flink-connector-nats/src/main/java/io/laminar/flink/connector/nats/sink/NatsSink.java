@@ -31,7 +31,8 @@ import java.util.Collections;
  * <pre>{@code
  * NatsSink<String> sink =
  *         NatsSink.<String>builder()
- *                 .setServers("nats://localhost:4222")
+ *                 .setConnectionSettings(
+ *                         ConnectionSettings.builder().servers("nats://localhost:4222").build())
  *                 .setSerializationSchema(new SimpleStringSchema())
  *                 .setSubject("orders.processed")
  *                 .build();

@@ -1,21 +1,21 @@
 package io.laminar.flink.connector.nats.sink;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
-import io.laminar.flink.connector.nats.connection.TlsSettings;
 import io.laminar.flink.connector.nats.sink.writer.NatsMessageConverter;
 import io.laminar.flink.connector.nats.sink.writer.NatsSinkSettings;
 import io.laminar.flink.connector.nats.sink.writer.SchemaMessageSerializer;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.base.sink.AsyncSinkBaseBuilder;
 
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+
+import static org.apache.flink.util.Preconditions.checkArgument;
 
 /**
  * Builds a {@link NatsSink}. Set the servers, then either a {@link SerializationSchema} with a
@@ -58,9 +58,7 @@ public class NatsSinkBuilder<IN>
      */
     public static final int DEFAULT_CONNECTION_POOL_SIZE = 1;
 
-    private final ConnectionSettings.Builder connection = ConnectionSettings.builder();
     private ConnectionSettings connectionSettings;
-    private boolean connectionOptionsSet;
     private SerializationSchema<IN> serializationSchema;
     private String subject;
     private SubjectSelector<IN> subjectSelector;
@@ -72,110 +70,22 @@ public class NatsSinkBuilder<IN>
     private JetStreamSettings jetStream;
     private String deadLetterSubject;
     private int connectionPoolSize = DEFAULT_CONNECTION_POOL_SIZE;
+    private SettingNames settingNames = SettingNames.BUILDER;
 
     NatsSinkBuilder() {}
 
-    /** NATS server URLs, e.g. {@code nats://localhost:4222}; several for a cluster. */
-    public NatsSinkBuilder<IN> setServers(String... urls) {
-        return setServers(Arrays.asList(urls));
-    }
-
-    /** NATS server URLs; several for a cluster. */
-    public NatsSinkBuilder<IN> setServers(List<String> urls) {
-        connection.servers(urls);
-        connectionOptionsSet = true;
-        return this;
-    }
-
-    /** Username and password authentication. */
-    public NatsSinkBuilder<IN> setUserInfo(String username, String password) {
-        connection.userInfo(username, password);
-        connectionOptionsSet = true;
-        return this;
-    }
-
-    /** Token authentication. */
-    public NatsSinkBuilder<IN> setToken(String token) {
-        connection.token(token);
-        connectionOptionsSet = true;
-        return this;
-    }
-
-    /** A {@code .creds} file (JWT and NKey seed). */
-    public NatsSinkBuilder<IN> setCredentialsFile(String path) {
-        connection.credentialsFile(path);
-        connectionOptionsSet = true;
-        return this;
-    }
-
     /**
-     * NKey authentication: a file holding the user's NKey seed ({@code SU...}); the server lists
-     * the matching public key ({@code U...}) in its {@code authorization} block.
-     */
-    public NatsSinkBuilder<IN> setNKeySeedFile(String path) {
-        connection.nkeySeedFile(path);
-        connectionOptionsSet = true;
-        return this;
-    }
-
-    /**
-     * TLS or mutual TLS: whom to trust and, for mutual TLS, the client certificate.
+     * Where and how to connect: servers, credentials, TLS, timeouts, reconnects (required).
      *
      * <pre>{@code
-     * builder.setServers("tls://nats.example.com:4222")
-     *        .setTls(TlsSettings.builder()
-     *                .caCertFile("/etc/nats/ca.pem")
-     *                .clientCertificate("/etc/nats/client.pem", "/etc/nats/client-key.pem")
-     *                .build());
+     * builder.setConnectionSettings(
+     *         ConnectionSettings.builder()
+     *                 .servers("tls://nats.example.com:4222")
+     *                 .userInfo("publisher", System.getenv("NATS_PASSWORD"))
+     *                 .tls(TlsSettings.builder().caCertFile("/etc/nats/ca.pem").build())
+     *                 .build());
      * }</pre>
      */
-    public NatsSinkBuilder<IN> setTls(TlsSettings tls) {
-        connection.tls(tls);
-        connectionOptionsSet = true;
-        return this;
-    }
-
-    /** The connection name the server shows in monitoring. */
-    public NatsSinkBuilder<IN> setConnectionName(String name) {
-        connection.connectionName(name);
-        connectionOptionsSet = true;
-        return this;
-    }
-
-    /** Time allowed to connect to a server (default 5 s). */
-    public NatsSinkBuilder<IN> setConnectionTimeout(Duration timeout) {
-        connection.connectionTimeout(timeout);
-        connectionOptionsSet = true;
-        return this;
-    }
-
-    /** Wait between reconnect attempts to one server (default 1 s). */
-    public NatsSinkBuilder<IN> setReconnectWait(Duration wait) {
-        connection.reconnectWait(wait);
-        connectionOptionsSet = true;
-        return this;
-    }
-
-    /**
-     * Reconnect attempts per server before the connection is given up and the job fails (default
-     * 120; -1 means forever). With {@link #setReconnectWait} it bounds the server outage a job
-     * rides out; past it the job fails saying so, and a restart strategy restarts it from its last
-     * checkpoint.
-     */
-    public NatsSinkBuilder<IN> setMaxReconnects(int maxReconnects) {
-        connection.maxReconnects(maxReconnects);
-        connectionOptionsSet = true;
-        return this;
-    }
-
-    /** Bytes of publishes jnats holds while reconnecting (default 8 MiB). */
-    public NatsSinkBuilder<IN> setReconnectBufferBytes(long bytes) {
-        connection.reconnectBufferSize(bytes);
-        connectionOptionsSet = true;
-        return this;
-    }
-
-    /** All connection settings at once, instead of the individual setters. */
     public NatsSinkBuilder<IN> setConnectionSettings(ConnectionSettings settings) {
         this.connectionSettings = settings;
         return this;
@@ -270,10 +180,6 @@ public class NatsSinkBuilder<IN>
      * Writers of different jobs never share.
      */
     public NatsSinkBuilder<IN> setConnectionPoolSize(int size) {
-        if (size < 0) {
-            throw new IllegalArgumentException(
-                    "connection pool size must be 0 (one connection per writer) or more: " + size);
-        }
         this.connectionPoolSize = size;
         return this;
     }
@@ -301,27 +207,44 @@ public class NatsSinkBuilder<IN>
         return this;
     }
 
+    /**
+     * How error messages name the settings; the SQL connector passes its option names. Internal:
+     * not for DataStream jobs.
+     */
+    @Internal
+    public NatsSinkBuilder<IN> setSettingNames(SettingNames names) {
+        this.settingNames = names;
+        return this;
+    }
+
     @Override
     public NatsSink<IN> build() {
-        ConnectionSettings connectionToUse = connectionSettings();
+        checkArgument(
+                connectionSettings != null,
+                "Set the connection settings (setConnectionSettings) with at least one NATS"
+                        + " server, e.g."
+                        + " ConnectionSettings.builder().servers(\"nats://localhost:4222\").build().");
         NatsMessageSerializer<IN> serializer = serializer();
-        if (deliveryGuarantee == null) {
-            throw new IllegalArgumentException(
-                    "delivery guarantee must be set: NONE or AT_LEAST_ONCE.");
-        }
-        if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE && jetStream == null) {
-            throw new IllegalArgumentException(
-                    "delivery guarantee EXACTLY_ONCE needs JetStream (setJetStream) and a message"
-                            + " id per record, so that the stream drops replayed records as"
-                            + " duplicates; core NATS offers AT_LEAST_ONCE (the default) or NONE.");
-        }
+        checkArgument(
+                deliveryGuarantee != null,
+                "'deliveryGuarantee' must be set: NONE or AT_LEAST_ONCE.");
+        checkArgument(
+                deliveryGuarantee != DeliveryGuarantee.EXACTLY_ONCE || jetStream != null,
+                "'deliveryGuarantee' EXACTLY_ONCE needs JetStream ('jetStream') and a message id"
+                        + " per record, so that the stream drops replayed records as duplicates;"
+                        + " core NATS offers AT_LEAST_ONCE (the default) or NONE.");
         if (deadLetterSubject != null) {
-            Subjects.validate(deadLetterSubject, "dead-letter subject", "setDeadLetterSubject");
+            Subjects.validate(deadLetterSubject, "dead-letter subject", "'deadLetterSubject'");
         }
-        if (confirmTimeout == null || confirmTimeout.isZero() || confirmTimeout.isNegative()) {
-            throw new IllegalArgumentException(
-                    "confirm timeout must be positive, was " + confirmTimeout);
-        }
+        checkArgument(
+                confirmTimeout != null && !confirmTimeout.isZero() && !confirmTimeout.isNegative(),
+                "'confirmTimeout': the confirm timeout must be positive, was %s",
+                confirmTimeout);
+        checkArgument(
+                connectionPoolSize >= 0,
+                "'connectionPoolSize': the connection pool size must be 0 (one connection per"
+                        + " writer) or more, was %s",
+                connectionPoolSize);
         Long batchBytes = getMaxBatchSizeInBytes();
         long maxRecordSize =
                 orDefault(
@@ -331,40 +254,27 @@ public class NatsSinkBuilder<IN>
                                 : Math.min(DEFAULT_MAX_RECORD_SIZE_IN_BYTES, batchBytes));
         long maxBatchBytes =
                 orDefault(batchBytes, Math.max(DEFAULT_MAX_BATCH_SIZE_IN_BYTES, maxRecordSize));
-        if (maxBatchBytes < maxRecordSize) {
-            throw new IllegalArgumentException(
-                    "The max batch size in bytes ("
-                            + maxBatchBytes
-                            + ") must be at least the max record size in bytes ("
-                            + maxRecordSize
-                            + ").");
-        }
+        checkArgument(
+                maxBatchBytes >= maxRecordSize,
+                "The max batch size in bytes (%s) must be at least the max record size in bytes"
+                        + " (%s).",
+                maxBatchBytes,
+                maxRecordSize);
         return new NatsSink<>(
                 new NatsMessageConverter<>(serializer, maxRecordSize, deadLetterSubject),
                 new NatsSinkSettings(
-                        connectionToUse,
+                        connectionSettings,
                         deliveryGuarantee,
                         confirmTimeout,
                         jetStream,
-                        connectionPoolSize),
+                        connectionPoolSize,
+                        settingNames),
                 orDefault(getMaxBatchSize(), DEFAULT_MAX_BATCH_SIZE),
                 orDefault(getMaxInFlightRequests(), DEFAULT_MAX_IN_FLIGHT_REQUESTS),
                 orDefault(getMaxBufferedRequests(), DEFAULT_MAX_BUFFERED_REQUESTS),
                 maxBatchBytes,
                 orDefault(getMaxTimeInBufferMS(), DEFAULT_MAX_TIME_IN_BUFFER_MS),
                 maxRecordSize);
-    }
-
-    private ConnectionSettings connectionSettings() {
-        if (connectionSettings != null) {
-            if (connectionOptionsSet) {
-                throw new IllegalArgumentException(
-                        "Use either setConnectionSettings(...) or the individual connection"
-                                + " setters (setServers, setUserInfo, ...), not both.");
-            }
-            return connectionSettings;
-        }
-        return connection.build();
     }
 
     private NatsMessageSerializer<IN> serializer() {

@@ -3,6 +3,7 @@ package io.laminar.flink.connector.nats.table;
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.sink.JetStreamSettings;
 import io.laminar.flink.connector.nats.sink.NatsSinkBuilder;
+import io.laminar.flink.connector.nats.sink.SettingNames;
 
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.configuration.ConfigOption;
@@ -12,6 +13,8 @@ import org.apache.flink.configuration.description.Description;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Every option of the {@code nats_sink} table connector, with its description. The spec's names
@@ -32,6 +35,43 @@ public final class NatsConnectorOptions {
 
     /** Prefix of options passed to jnats {@code Options}. */
     public static final String PROPERTIES_PREFIX = "properties.";
+
+    /**
+     * The option that sets each setting whose builder name differs from the option's key: error
+     * messages from the settings and the builder name the option a SQL user wrote.
+     */
+    static final SettingNames SETTING_NAMES = new SettingNames(settingNames());
+
+    private static Map<String, String> settingNames() {
+        Map<String, String> names = new LinkedHashMap<>();
+        names.put("userInfo", "username'/'password");
+        names.put("credentialsFile", "credentials_file");
+        names.put("nkeySeedFile", "nkey_seed_file");
+        names.put("connectionName", "connection_name");
+        names.put("connectionTimeout", "connect-timeout");
+        names.put("reconnectWait", "reconnect.wait");
+        names.put("maxReconnects", "reconnect.max-attempts");
+        names.put("reconnectBufferSize", "reconnect.buffer-size");
+        names.put("tls", "tls.*");
+        names.put("trustStorePath", "tls.trust-store.path");
+        names.put("trustStorePassword", "tls.trust-store.password");
+        names.put("trustStoreType", "tls.trust-store.type");
+        names.put("keyStorePath", "tls.key-store.path");
+        names.put("keyStorePassword", "tls.key-store.password");
+        names.put("keyStoreType", "tls.key-store.type");
+        names.put("caCertFile", "tls.ca-cert-file");
+        names.put("certFile", "tls.cert-file");
+        names.put("keyFile", "tls.key-file");
+        names.put("deliveryGuarantee", "sink.delivery-guarantee");
+        names.put("jetStream", "jetstream.enabled");
+        names.put("expectedStream", "jetstream.stream");
+        names.put("ackTimeout", "jetstream.ack-timeout");
+        names.put("maxPendingAcks", "jetstream.max-pending-acks");
+        names.put("confirmTimeout", "sink.confirm-timeout");
+        names.put("connectionPoolSize", "sink.connection-pool-size");
+        names.put("deadLetterSubject", "sink.dead-letter.subject");
+        return names;
+    }
 
     // ---------------------------------------------------------------- connection
 

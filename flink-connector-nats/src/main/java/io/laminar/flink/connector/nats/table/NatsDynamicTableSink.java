@@ -3,6 +3,7 @@ package io.laminar.flink.connector.nats.table;
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.sink.JetStreamSettings;
 import io.laminar.flink.connector.nats.sink.NatsMessage;
+import io.laminar.flink.connector.nats.sink.NatsMessageSerializer;
 import io.laminar.flink.connector.nats.sink.NatsSink;
 import io.laminar.flink.connector.nats.sink.NatsSinkBuilder;
 
@@ -10,6 +11,7 @@ import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.base.table.sink.AsyncDynamicTableSink;
+import org.apache.flink.connector.base.table.sink.AsyncDynamicTableSinkBuilder;
 import org.apache.flink.table.connector.ChangelogMode;
 import org.apache.flink.table.connector.Projection;
 import org.apache.flink.table.connector.format.EncodingFormat;
@@ -21,10 +23,10 @@ import org.apache.flink.table.types.DataType;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /** The {@code nats_sink} table sink: append-only rows to NATS messages. */
 @Internal
@@ -42,38 +44,47 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
     private final int connectionPoolSize;
     private List<String> metadataKeys = Collections.emptyList();
 
-    NatsDynamicTableSink(
-            AsyncSinkOptions async,
-            EncodingFormat<SerializationSchema<RowData>> format,
-            DataType physicalDataType,
-            RowRouting routing,
-            ConnectionSettings connection,
-            DeliveryGuarantee deliveryGuarantee,
-            Duration confirmTimeout,
-            JetStreamSettings jetStream,
-            String deadLetterSubject,
-            int connectionPoolSize) {
+    private NatsDynamicTableSink(Builder b) {
         super(
-                async.maxBatchSize,
-                async.maxInFlightRequests,
-                async.maxBufferedRequests,
-                async.maxBufferSizeInBytes,
-                async.maxTimeInBufferMS);
-        this.format = format;
-        this.physicalDataType = physicalDataType;
-        this.routing = routing;
-        this.connection = connection;
-        this.deliveryGuarantee = deliveryGuarantee;
-        this.confirmTimeout = confirmTimeout;
-        this.jetStream = jetStream;
-        this.deadLetterSubject = deadLetterSubject;
-        this.connectionPoolSize = connectionPoolSize;
+                b.getMaxBatchSize(),
+                b.getMaxInFlightRequests(),
+                b.getMaxBufferedRequests(),
+                b.getMaxBufferSizeInBytes(),
+                b.getMaxTimeInBufferMS());
+        this.format = b.format;
+        this.physicalDataType = b.physicalDataType;
+        this.routing = b.routing;
+        this.connection = b.connection;
+        this.deliveryGuarantee = b.deliveryGuarantee;
+        this.confirmTimeout = b.confirmTimeout;
+        this.jetStream = b.jetStream;
+        this.deadLetterSubject = b.deadLetterSubject;
+        this.connectionPoolSize = b.connectionPoolSize;
     }
 
     @Override
     public ChangelogMode getChangelogMode(ChangelogMode requestedMode) {
         // Messages cannot be retracted or updated: the planner rejects updating queries.
         return ChangelogMode.insertOnly();
+    }
+
+    /**
+     * The DataStream sink for {@code serializer}. The factory builds one at planning time (with a
+     * serializer that is never called) so that the builder checks its rules once, for both APIs.
+     */
+    NatsSink<RowData> createSink(NatsMessageSerializer<RowData> serializer) {
+        NatsSinkBuilder<RowData> builder =
+                NatsSink.<RowData>builder()
+                        .setConnectionSettings(connection)
+                        .setMessageSerializer(serializer)
+                        .setDeliveryGuarantee(deliveryGuarantee)
+                        .setConfirmTimeout(confirmTimeout)
+                        .setJetStream(jetStream)
+                        .setDeadLetterSubject(deadLetterSubject)
+                        .setConnectionPoolSize(connectionPoolSize)
+                        .setSettingNames(NatsConnectorOptions.SETTING_NAMES);
+        addAsyncOptionsToSinkBuilder(builder);
+        return builder.build();
     }
 
     @Override
@@ -86,18 +97,8 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
         for (int i = 0; i < metadataKeys.size(); i++) {
             rowRouting.metadata(WritableMetadata.ofKey(metadataKeys.get(i)), physicalFields + i);
         }
-        NatsSinkBuilder<RowData> builder =
-                NatsSink.<RowData>builder()
-                        .setConnectionSettings(connection)
-                        .setMessageSerializer(
-                                new RowDataMessageSerializer(payloadSchema, rowRouting.build()))
-                        .setDeliveryGuarantee(deliveryGuarantee)
-                        .setConfirmTimeout(confirmTimeout)
-                        .setJetStream(jetStream)
-                        .setDeadLetterSubject(deadLetterSubject)
-                        .setConnectionPoolSize(connectionPoolSize);
-        addAsyncOptionsToSinkBuilder(builder);
-        return SinkV2Provider.of(builder.build());
+        return SinkV2Provider.of(
+                createSink(new RowDataMessageSerializer(payloadSchema, rowRouting.build())));
     }
 
     @Override
@@ -112,25 +113,39 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
 
     @Override
     public DynamicTableSink copy() {
-        NatsDynamicTableSink copy =
-                new NatsDynamicTableSink(
-                        new AsyncSinkOptions(
-                                maxBatchSize,
-                                maxInFlightRequests,
-                                maxBufferedRequests,
-                                maxBufferSizeInBytes,
-                                maxTimeInBufferMS),
-                        format,
-                        physicalDataType,
-                        routing,
-                        connection,
-                        deliveryGuarantee,
-                        confirmTimeout,
-                        jetStream,
-                        deadLetterSubject,
-                        connectionPoolSize);
+        NatsDynamicTableSink copy = toBuilder().build();
         copy.metadataKeys = new ArrayList<>(metadataKeys);
         return copy;
+    }
+
+    private Builder toBuilder() {
+        Builder b =
+                new Builder()
+                        .format(format, physicalDataType)
+                        .routing(routing)
+                        .connection(connection)
+                        .deliveryGuarantee(deliveryGuarantee)
+                        .confirmTimeout(confirmTimeout)
+                        .jetStream(jetStream)
+                        .deadLetterSubject(deadLetterSubject)
+                        .connectionPoolSize(connectionPoolSize);
+        // Null means Flink's default, which a setter cannot express.
+        if (maxBatchSize != null) {
+            b.setMaxBatchSize(maxBatchSize);
+        }
+        if (maxInFlightRequests != null) {
+            b.setMaxInFlightRequests(maxInFlightRequests);
+        }
+        if (maxBufferedRequests != null) {
+            b.setMaxBufferedRequests(maxBufferedRequests);
+        }
+        if (maxBufferSizeInBytes != null) {
+            b.setMaxBufferSizeInBytes(maxBufferSizeInBytes);
+        }
+        if (maxTimeInBufferMS != null) {
+            b.setMaxTimeInBufferMS(maxTimeInBufferMS);
+        }
+        return b;
     }
 
     @Override
@@ -138,29 +153,30 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
         return "NATS";
     }
 
+    private List<Object> fields() {
+        return Arrays.asList(
+                format,
+                physicalDataType,
+                routing,
+                connection,
+                deliveryGuarantee,
+                confirmTimeout,
+                jetStream,
+                deadLetterSubject,
+                connectionPoolSize,
+                metadataKeys);
+    }
+
     @Override
     public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (!(o instanceof NatsDynamicTableSink) || !super.equals(o)) {
-            return false;
-        }
-        NatsDynamicTableSink that = (NatsDynamicTableSink) o;
-        return format.equals(that.format)
-                && physicalDataType.equals(that.physicalDataType)
-                && connection.equals(that.connection)
-                && deliveryGuarantee == that.deliveryGuarantee
-                && confirmTimeout.equals(that.confirmTimeout)
-                && java.util.Objects.equals(jetStream, that.jetStream)
-                && java.util.Objects.equals(deadLetterSubject, that.deadLetterSubject)
-                && connectionPoolSize == that.connectionPoolSize
-                && metadataKeys.equals(that.metadataKeys);
+        return o instanceof NatsDynamicTableSink
+                && super.equals(o)
+                && fields().equals(((NatsDynamicTableSink) o).fields());
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), physicalDataType, connection, metadataKeys);
+        return 31 * super.hashCode() + fields().hashCode();
     }
 
     ConnectionSettings connectionSettings() {
@@ -179,25 +195,88 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
         return jetStream;
     }
 
-    /** Flink's async-sink table options ({@code sink.batch.max-size}, ...); null = default. */
-    static final class AsyncSinkOptions {
-        final Integer maxBatchSize;
-        final Integer maxInFlightRequests;
-        final Integer maxBufferedRequests;
-        final Long maxBufferSizeInBytes;
-        final Long maxTimeInBufferMS;
+    /** Builds the table sink; Flink's async-sink options ({@code sink.batch.max-size}, ...) too. */
+    static final class Builder extends AsyncDynamicTableSinkBuilder<NatsMessage, Builder> {
+        private EncodingFormat<SerializationSchema<RowData>> format;
+        private DataType physicalDataType;
+        private RowRouting routing;
+        private ConnectionSettings connection;
+        private DeliveryGuarantee deliveryGuarantee;
+        private Duration confirmTimeout;
+        private JetStreamSettings jetStream;
+        private String deadLetterSubject;
+        private int connectionPoolSize;
 
-        AsyncSinkOptions(
-                Integer maxBatchSize,
-                Integer maxInFlightRequests,
-                Integer maxBufferedRequests,
-                Long maxBufferSizeInBytes,
-                Long maxTimeInBufferMS) {
-            this.maxBatchSize = maxBatchSize;
-            this.maxInFlightRequests = maxInFlightRequests;
-            this.maxBufferedRequests = maxBufferedRequests;
-            this.maxBufferSizeInBytes = maxBufferSizeInBytes;
-            this.maxTimeInBufferMS = maxTimeInBufferMS;
+        Builder format(EncodingFormat<SerializationSchema<RowData>> format, DataType physical) {
+            this.format = format;
+            this.physicalDataType = physical;
+            return this;
+        }
+
+        Builder routing(RowRouting routing) {
+            this.routing = routing;
+            return this;
+        }
+
+        Builder connection(ConnectionSettings connection) {
+            this.connection = connection;
+            return this;
+        }
+
+        Builder deliveryGuarantee(DeliveryGuarantee guarantee) {
+            this.deliveryGuarantee = guarantee;
+            return this;
+        }
+
+        Builder confirmTimeout(Duration timeout) {
+            this.confirmTimeout = timeout;
+            return this;
+        }
+
+        Builder jetStream(JetStreamSettings jetStream) {
+            this.jetStream = jetStream;
+            return this;
+        }
+
+        Builder deadLetterSubject(String subject) {
+            this.deadLetterSubject = subject;
+            return this;
+        }
+
+        Builder connectionPoolSize(int size) {
+            this.connectionPoolSize = size;
+            return this;
+        }
+
+        // Flink's getters are protected: the table sink reads them through the builder.
+        @Override
+        protected Integer getMaxBatchSize() {
+            return super.getMaxBatchSize();
+        }
+
+        @Override
+        protected Integer getMaxInFlightRequests() {
+            return super.getMaxInFlightRequests();
+        }
+
+        @Override
+        protected Integer getMaxBufferedRequests() {
+            return super.getMaxBufferedRequests();
+        }
+
+        @Override
+        protected Long getMaxBufferSizeInBytes() {
+            return super.getMaxBufferSizeInBytes();
+        }
+
+        @Override
+        protected Long getMaxTimeInBufferMS() {
+            return super.getMaxTimeInBufferMS();
+        }
+
+        @Override
+        public NatsDynamicTableSink build() {
+            return new NatsDynamicTableSink(this);
         }
     }
 }

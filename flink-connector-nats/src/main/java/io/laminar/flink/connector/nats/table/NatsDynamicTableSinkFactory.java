@@ -9,11 +9,12 @@ import io.laminar.flink.connector.nats.sink.Subjects;
 import io.laminar.flink.connector.nats.table.NatsConnectorOptions.ValueFieldsInclude;
 
 import org.apache.flink.annotation.Internal;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.base.table.AsyncDynamicTableSinkFactory;
-import org.apache.flink.connector.base.table.AsyncSinkConnectorOptions;
 import org.apache.flink.connector.base.table.sink.options.AsyncSinkConfigurationValidator;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,7 +26,6 @@ import org.apache.flink.table.factories.FactoryUtil;
 import org.apache.flink.table.types.logical.LogicalType;
 import org.apache.flink.table.types.logical.LogicalTypeFamily;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -35,46 +35,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.CONFIRM_TIMEOUT;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.CONNECTION;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.CONNECTION_NAME;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.CONNECTION_POOL_SIZE;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.CONNECT_TIMEOUT;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.CREDENTIALS_FILE;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.DEAD_LETTER_SUBJECT;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.DELIVERY_GUARANTEE;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.HEADERS;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.HEADERS_PREFIX;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.JETSTREAM_ACK_TIMEOUT;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.JETSTREAM_ENABLED;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.JETSTREAM_MAX_PENDING_ACKS;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.JETSTREAM_STREAM;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.MSG_ID_FIELD;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.NKEY_SEED_FILE;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.PASSWORD;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.PROPERTIES_PREFIX;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.RECONNECT_BUFFER_SIZE;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.RECONNECT_MAX_ATTEMPTS;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.RECONNECT_WAIT;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.REPLY_TO_FIELD;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.SERVERS;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.SUBJECT;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.SUBJECT_FIELD;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.TLS_CA_CERT_FILE;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.TLS_CERT_FILE;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.TLS_KEY_FILE;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.TLS_KEY_STORE_PASSWORD;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.TLS_KEY_STORE_PATH;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.TLS_KEY_STORE_TYPE;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.TLS_REQUIRED;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.TLS_TRUST_STORE_PASSWORD;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.TLS_TRUST_STORE_PATH;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.TLS_TRUST_STORE_TYPE;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.TOKEN;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.USERNAME;
-import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.VALUE_FIELDS_INCLUDE;
+import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.*;
 
 /**
  * Creates the {@code nats_sink} table sink: {@code CREATE TABLE t (...) WITH ('connector' =
@@ -163,7 +127,6 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
         Configuration config = Configuration.fromMap(options);
         ResolvedSchema schema = context.getCatalogTable().getResolvedSchema();
 
-        ConnectionSettings connection = connectionSettings(config, options);
         RowRouting routing = routing(config, options, schema);
         DeliveryGuarantee guarantee = get(config, DELIVERY_GUARANTEE);
         JetStreamSettings jetStream = jetStream(config, context.getConfiguration());
@@ -184,54 +147,38 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
                                 + ".");
             }
         }
-        return new NatsDynamicTableSink(
-                asyncOptions(helper),
-                sinkContext.getEncodingFormat(),
-                sinkContext.getPhysicalDataType(),
-                routing,
-                connection,
-                guarantee,
-                get(config, CONFIRM_TIMEOUT),
-                jetStream,
-                deadLetterSubject(config),
-                connectionPoolSize(config));
+        NatsDynamicTableSink.Builder builder =
+                new NatsDynamicTableSink.Builder()
+                        .format(sinkContext.getEncodingFormat(), sinkContext.getPhysicalDataType())
+                        .routing(routing)
+                        .connection(settings(() -> connectionSettings(config, options)))
+                        .deliveryGuarantee(guarantee)
+                        .confirmTimeout(get(config, CONFIRM_TIMEOUT))
+                        .jetStream(jetStream)
+                        .deadLetterSubject(config.get(DEAD_LETTER_SUBJECT))
+                        .connectionPoolSize(get(config, CONNECTION_POOL_SIZE));
+        settings(() -> addAsyncOptionsToBuilder(asyncOptions(helper), builder));
+        NatsDynamicTableSink sink = builder.build();
+        // The builder owns the sink's rules; a serializer that is never called stands in for
+        // the row serializer, which needs the planner's context.
+        settings(() -> sink.createSink(row -> null));
+        return sink;
     }
 
-    private static int connectionPoolSize(Configuration config) {
-        int size = get(config, CONNECTION_POOL_SIZE);
-        if (size < 0) {
+    /**
+     * {@code create}'s result; a setting it refuses becomes a {@link ValidationException} that
+     * names the option the user wrote.
+     */
+    private static <T> T settings(Supplier<T> create) {
+        try {
+            return create.get();
+        } catch (IllegalArgumentException e) {
             throw new ValidationException(
-                    "Option '"
-                            + CONNECTION_POOL_SIZE.key()
-                            + "' = '"
-                            + size
-                            + "' must be 0 (one connection per writer) or more.");
+                    "Invalid NATS sink option: " + SETTING_NAMES.rename(e.getMessage()), e);
         }
-        return size;
     }
 
-    private static String deadLetterSubject(Configuration config) {
-        String subject = config.get(DEAD_LETTER_SUBJECT);
-        if (subject != null && !EnvironmentReferences.contains(subject)) {
-            String problem = Subjects.problem(subject);
-            if (problem != null) {
-                throw new ValidationException(
-                        "Option 'sink.dead-letter.subject' = '"
-                                + Subjects.printable(subject)
-                                + "' is not a valid subject: "
-                                + problem);
-            }
-        }
-        return subject;
-    }
-
-    private static final ConfigOption<Duration> CHECKPOINTING_INTERVAL =
-            org.apache.flink.configuration.ConfigOptions.key("execution.checkpointing.interval")
-                    .durationType()
-                    .noDefaultValue();
-
-    private static JetStreamSettings jetStream(
-            Configuration config, org.apache.flink.configuration.ReadableConfig flinkConfig) {
+    private static JetStreamSettings jetStream(Configuration config, ReadableConfig flinkConfig) {
         if (!get(config, JETSTREAM_ENABLED)) {
             for (ConfigOption<?> option :
                     Arrays.asList(
@@ -245,73 +192,51 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
             }
             return null;
         }
-        try {
-            return JetStreamSettings.builder()
-                    .expectedStream(config.get(JETSTREAM_STREAM))
-                    .ackTimeout(get(config, JETSTREAM_ACK_TIMEOUT))
-                    .maxPendingAcks(get(config, JETSTREAM_MAX_PENDING_ACKS))
-                    .checkpointInterval(
-                            flinkConfig.getOptional(CHECKPOINTING_INTERVAL).orElse(null))
-                    .build();
-        } catch (IllegalArgumentException e) {
-            throw new ValidationException("Invalid JetStream option: " + e.getMessage(), e);
-        }
+        return settings(
+                () ->
+                        JetStreamSettings.builder()
+                                .expectedStream(config.get(JETSTREAM_STREAM))
+                                .ackTimeout(get(config, JETSTREAM_ACK_TIMEOUT))
+                                .maxPendingAcks(get(config, JETSTREAM_MAX_PENDING_ACKS))
+                                .checkpointInterval(
+                                        flinkConfig
+                                                .getOptional(
+                                                        CheckpointingOptions.CHECKPOINTING_INTERVAL)
+                                                .orElse(null))
+                                .build());
     }
 
-    private static NatsDynamicTableSink.AsyncSinkOptions asyncOptions(
-            FactoryUtil.TableFactoryHelper helper) {
-        Properties validated;
-        try {
-            validated =
-                    new AsyncSinkConfigurationValidator(helper.getOptions())
-                            .getValidatedConfigurations();
-        } catch (IllegalArgumentException e) {
-            throw new ValidationException(e.getMessage(), e);
-        }
-        return new NatsDynamicTableSink.AsyncSinkOptions(
-                (Integer) validated.get(AsyncSinkConnectorOptions.MAX_BATCH_SIZE.key()),
-                (Integer) validated.get(AsyncSinkConnectorOptions.MAX_IN_FLIGHT_REQUESTS.key()),
-                (Integer) validated.get(AsyncSinkConnectorOptions.MAX_BUFFERED_REQUESTS.key()),
-                (Long) validated.get(AsyncSinkConnectorOptions.FLUSH_BUFFER_SIZE.key()),
-                (Long) validated.get(AsyncSinkConnectorOptions.FLUSH_BUFFER_TIMEOUT.key()));
+    private static Properties asyncOptions(FactoryUtil.TableFactoryHelper helper) {
+        return new AsyncSinkConfigurationValidator(helper.getOptions())
+                .getValidatedConfigurations();
     }
 
     private static ConnectionSettings connectionSettings(
             Configuration config, Map<String, String> options) {
         String servers = config.get(SERVERS);
-        if (servers == null || servers.trim().isEmpty()) {
-            throw new ValidationException(
-                    "Option 'servers' is required: the NATS server URLs, e.g."
-                            + " '[\"nats://localhost:4222\"]', in the table options or in the"
-                            + " named connection ('connection').");
-        }
-        try {
-            ConnectionSettings.Builder builder =
-                    ConnectionSettings.builder()
-                            .servers(
-                                    EnvironmentReferences.contains(servers)
-                                            ? List.of(servers)
-                                            : ConnectionSettings.splitServers(servers))
-                            .userInfo(config.get(USERNAME), config.get(PASSWORD))
-                            .token(config.get(TOKEN))
-                            .credentialsFile(config.get(CREDENTIALS_FILE))
-                            .nkeySeedFile(config.get(NKEY_SEED_FILE))
-                            .tls(tls(config))
-                            .connectionName(config.get(CONNECTION_NAME))
-                            .connectionTimeout(get(config, CONNECT_TIMEOUT))
-                            .reconnectWait(get(config, RECONNECT_WAIT))
-                            .maxReconnects(get(config, RECONNECT_MAX_ATTEMPTS))
-                            .reconnectBufferSize(get(config, RECONNECT_BUFFER_SIZE).getBytes());
-            for (Map.Entry<String, String> e : options.entrySet()) {
-                if (e.getKey().startsWith(PROPERTIES_PREFIX)) {
-                    builder.property(
-                            e.getKey().substring(PROPERTIES_PREFIX.length()), e.getValue());
-                }
-            }
-            return builder.build();
-        } catch (IllegalArgumentException e) {
-            throw new ValidationException("Invalid NATS connection option: " + e.getMessage(), e);
-        }
+        ConnectionSettings.Builder builder =
+                ConnectionSettings.builder()
+                        .servers(
+                                EnvironmentReferences.contains(servers)
+                                        ? List.of(servers)
+                                        : ConnectionSettings.splitServers(servers))
+                        .userInfo(config.get(USERNAME), config.get(PASSWORD))
+                        .token(config.get(TOKEN))
+                        .credentialsFile(config.get(CREDENTIALS_FILE))
+                        .nkeySeedFile(config.get(NKEY_SEED_FILE))
+                        .tls(tls(config))
+                        .connectionName(config.get(CONNECTION_NAME))
+                        .connectionTimeout(get(config, CONNECT_TIMEOUT))
+                        .reconnectWait(get(config, RECONNECT_WAIT))
+                        .maxReconnects(get(config, RECONNECT_MAX_ATTEMPTS))
+                        .reconnectBufferSize(get(config, RECONNECT_BUFFER_SIZE).getBytes());
+        options.forEach(
+                (key, value) -> {
+                    if (key.startsWith(PROPERTIES_PREFIX)) {
+                        builder.property(key.substring(PROPERTIES_PREFIX.length()), value);
+                    }
+                });
+        return builder.build();
     }
 
     /** TLS settings when TLS is asked for ('tls.required' or any other 'tls.*' option). */

@@ -33,21 +33,20 @@ class ConnectFailureTest {
                 .isEqualTo(
                         "The NATS connection to servers [nats://******@a.example:4222,"
                                 + " nats://b.example:4222] is closed: reconnect attempts exhausted"
-                                + " ('reconnect.max-attempts' = 2 per server, 'reconnect.wait' ="
-                                + " 200 ms), so jnats gave it up; last error:"
+                                + " ('maxReconnects' = 2 per server, 'reconnectWait' = 200 ms), so"
+                                + " jnats gave it up; last error:"
                                 + " java.net.ConnectException: Connection refused. With a restart"
                                 + " strategy, Flink restarts the job from its last checkpoint and"
                                 + " publishes the records not confirmed before again. To ride out"
-                                + " longer server outages, raise 'reconnect.max-attempts'"
-                                + " (setMaxReconnects; -1 retries forever) or 'reconnect.wait'"
-                                + " (setReconnectWait).");
+                                + " longer server outages, raise 'maxReconnects' (-1 retries"
+                                + " forever) or 'reconnectWait'.");
     }
 
     @Test
     void no_reconnects_at_all_says_reconnecting_is_disabled() {
         assertThat(ConnectFailure.closed(settings(0), null, null).getMessage())
-                .contains("is closed: reconnecting is disabled ('reconnect.max-attempts' = 0)")
-                .contains("raise 'reconnect.max-attempts'");
+                .contains("is closed: reconnecting is disabled ('maxReconnects' = 0)")
+                .contains("raise 'maxReconnects'");
     }
 
     @Test
@@ -67,8 +66,8 @@ class ConnectFailureTest {
                         "The NATS connection to servers [nats://******@a.example:4222,"
                                 + " nats://b.example:4222] is closed: the server refused the"
                                 + " credentials on reconnect (Authorization Violation). Check the"
-                                + " authentication option: none is set, but the server requires"
-                                + " authentication: set 'username'/'password', 'token',"
-                                + " 'credentials_file' or 'nkey_seed_file'.");
+                                + " authentication setting: none is set, but the server requires"
+                                + " authentication: set 'userInfo', 'token', 'credentialsFile' or"
+                                + " 'nkeySeedFile'.");
     }
 }

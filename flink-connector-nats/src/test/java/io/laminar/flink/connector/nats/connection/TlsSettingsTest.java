@@ -43,12 +43,12 @@ class TlsSettingsTest {
                                         .trustStore("/t.p12", null)
                                         .caCertFile("/ca.pem")
                                         .build())
-                .hasMessageContaining("'tls.trust-store.path'")
-                .hasMessageContaining("'tls.ca-cert-file'");
+                .hasMessageContaining("'trustStorePath'")
+                .hasMessageContaining("'caCertFile'");
         assertThatThrownBy(() -> TlsSettings.builder().clientCertificate("/c.pem", null).build())
-                .hasMessageContaining("'tls.cert-file' and 'tls.key-file'");
+                .hasMessageContaining("'certFile' and 'keyFile'");
         assertThatThrownBy(() -> TlsSettings.builder().keyStore(null, "pw").build())
-                .hasMessageContaining("'tls.key-store.path' is not");
+                .hasMessageContaining("'keyStorePath' is not");
         assertThatThrownBy(
                         () ->
                                 TlsSettings.builder()
@@ -62,11 +62,11 @@ class TlsSettingsTest {
     void a_missing_file_names_its_option_when_the_context_is_made() {
         assertThatThrownBy(
                         () ->
-                                TlsSettings.builder()
-                                        .caCertFile("/does/not/exist.pem")
-                                        .build()
-                                        .createSslContext())
-                .hasMessageContaining("'tls.ca-cert-file'")
+                                TlsMaterial.sslContext(
+                                        TlsSettings.builder()
+                                                .caCertFile("/does/not/exist.pem")
+                                                .build()))
+                .hasMessageContaining("'caCertFile'")
                 .hasMessageContaining("/does/not/exist.pem");
     }
 
@@ -96,7 +96,7 @@ class TlsSettingsTest {
                                         .build())
                         .build();
         assertThatThrownBy(unset::resolveEnvironmentReferences)
-                .hasMessageContaining("'tls.trust-store.password'")
+                .hasMessageContaining("'trustStorePassword'")
                 .hasMessageContaining("NOT_SET_ANYWHERE");
     }
 
@@ -116,7 +116,7 @@ class TlsSettingsTest {
                         .nkeySeedFile("/u.nk")
                         .tls(TlsSettings.builder().caCertFile("/ca.pem").build())
                         .build();
-        assertThat(settings.authenticationOptions()).contains("'nkey_seed_file'");
+        assertThat(settings.authenticationSetting()).contains("'nkeySeedFile'");
         ConnectionSettings copy = InstantiationUtil.clone(settings, getClass().getClassLoader());
         assertThat(copy).isEqualTo(settings);
     }

@@ -1,5 +1,6 @@
 package io.laminar.flink.connector.nats.sink;
 
+import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.testutils.MessageCollector;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
 import io.laminar.flink.connector.nats.testutils.StreamCapture;
@@ -61,17 +62,32 @@ class NatsSinkAuthITCase {
             Connection admin =
                     Nats.connect(server.optionsBuilder().userInfo("publisher", "right-pw").build());
             publishesExactly(
-                    admin, b -> b.setServers(server.url()).setUserInfo("publisher", "right-pw"));
+                    admin,
+                    b ->
+                            b.setConnectionSettings(
+                                    ConnectionSettings.builder()
+                                            .servers(server.url())
+                                            .userInfo("publisher", "right-pw")
+                                            .build()));
 
             assertThat(
                             failure(
                                     b ->
-                                            b.setServers(server.url())
-                                                    .setUserInfo("publisher", "wrong-pw")))
+                                            b.setConnectionSettings(
+                                                    ConnectionSettings.builder()
+                                                            .servers(server.url())
+                                                            .userInfo("publisher", "wrong-pw")
+                                                            .build())))
                     .containsIgnoringCase("Authorization Violation")
-                    .contains("'username'/'password'")
+                    .contains("'userInfo'")
                     .doesNotContain("wrong-pw");
-            assertThat(failure(b -> b.setServers(server.url())))
+            assertThat(
+                            failure(
+                                    b ->
+                                            b.setConnectionSettings(
+                                                    ConnectionSettings.builder()
+                                                            .servers(server.url())
+                                                            .build())))
                     .containsIgnoringCase("Authorization Violation")
                     .contains(
                             "'username'/'password', 'token', 'credentials_file' or 'nkey_seed_file'");
@@ -79,9 +95,12 @@ class NatsSinkAuthITCase {
             assertThat(
                             failure(
                                     b ->
-                                            b.setServers(
-                                                    "nats://publisher:url-wrong-pw@127.0.0.1:"
-                                                            + server.port())))
+                                            b.setConnectionSettings(
+                                                    ConnectionSettings.builder()
+                                                            .servers(
+                                                                    "nats://publisher:url-wrong-pw@127.0.0.1:"
+                                                                            + server.port())
+                                                            .build())))
                     .containsIgnoringCase("Authorization Violation")
                     .doesNotContain("url-wrong-pw");
             admin.close();
@@ -96,13 +115,33 @@ class NatsSinkAuthITCase {
             Connection admin =
                     Nats.connect(
                             server.optionsBuilder().token("right-token".toCharArray()).build());
-            publishesExactly(admin, b -> b.setServers(server.url()).setToken("right-token"));
+            publishesExactly(
+                    admin,
+                    b ->
+                            b.setConnectionSettings(
+                                    ConnectionSettings.builder()
+                                            .servers(server.url())
+                                            .token("right-token")
+                                            .build()));
 
-            assertThat(failure(b -> b.setServers(server.url()).setToken("wrong-token")))
+            assertThat(
+                            failure(
+                                    b ->
+                                            b.setConnectionSettings(
+                                                    ConnectionSettings.builder()
+                                                            .servers(server.url())
+                                                            .token("wrong-token")
+                                                            .build())))
                     .containsIgnoringCase("Authorization Violation")
-                    .contains("'token' (setToken)")
+                    .contains("'token'")
                     .doesNotContain("wrong-token");
-            assertThat(failure(b -> b.setServers(server.url())))
+            assertThat(
+                            failure(
+                                    b ->
+                                            b.setConnectionSettings(
+                                                    ConnectionSettings.builder()
+                                                            .servers(server.url())
+                                                            .build())))
                     .containsIgnoringCase("Authorization Violation")
                     .contains("'token'");
             admin.close();
@@ -128,23 +167,36 @@ class NatsSinkAuthITCase {
                                     .authHandler(Nats.staticCredentials(null, user.getSeed()))
                                     .build());
             publishesExactly(
-                    admin, b -> b.setServers(server.url()).setNKeySeedFile(seedFile.toString()));
+                    admin,
+                    b ->
+                            b.setConnectionSettings(
+                                    ConnectionSettings.builder()
+                                            .servers(server.url())
+                                            .nkeySeedFile(seedFile.toString())
+                                            .build()));
 
             String wrong =
                     failure(
                             b ->
-                                    b.setServers(server.url())
-                                            .setNKeySeedFile(strangerSeedFile.toString()));
+                                    b.setConnectionSettings(
+                                            ConnectionSettings.builder()
+                                                    .servers(server.url())
+                                                    .nkeySeedFile(strangerSeedFile.toString())
+                                                    .build()));
             assertThat(wrong)
                     .containsIgnoringCase("Authorization Violation")
-                    .contains("'nkey_seed_file' (setNKeySeedFile)")
+                    .contains("'nkeySeedFile'")
                     .doesNotContain(new String(stranger.getSeed()));
             assertThat(
                             failure(
                                     b ->
-                                            b.setServers(server.url())
-                                                    .setNKeySeedFile(
-                                                            dir.resolve("missing.nk").toString())))
+                                            b.setConnectionSettings(
+                                                    ConnectionSettings.builder()
+                                                            .servers(server.url())
+                                                            .nkeySeedFile(
+                                                                    dir.resolve("missing.nk")
+                                                                            .toString())
+                                                            .build())))
                     .contains("nkey_seed_file")
                     .contains("cannot read");
             admin.close();
@@ -215,19 +267,35 @@ class NatsSinkAuthITCase {
                                     .authHandler(Nats.credentials(creds.toString()))
                                     .build());
             publishesExactly(
-                    admin, b -> b.setServers(server.url()).setCredentialsFile(creds.toString()));
+                    admin,
+                    b ->
+                            b.setConnectionSettings(
+                                    ConnectionSettings.builder()
+                                            .servers(server.url())
+                                            .credentialsFile(creds.toString())
+                                            .build()));
 
             assertThat(
                             failure(
                                     b ->
-                                            b.setServers(server.url())
-                                                    .setCredentialsFile(strangerCreds.toString())))
+                                            b.setConnectionSettings(
+                                                    ConnectionSettings.builder()
+                                                            .servers(server.url())
+                                                            .credentialsFile(
+                                                                    strangerCreds.toString())
+                                                            .build())))
                     .containsIgnoringCase("Authorization Violation")
-                    .contains("'credentials_file' (setCredentialsFile)")
+                    .contains("'credentialsFile'")
                     .doesNotContain(new String(stranger.getSeed()));
-            assertThat(failure(b -> b.setServers(server.url())))
+            assertThat(
+                            failure(
+                                    b ->
+                                            b.setConnectionSettings(
+                                                    ConnectionSettings.builder()
+                                                            .servers(server.url())
+                                                            .build())))
                     .containsIgnoringCase("Authorization Violation")
-                    .contains("'credentials_file'");
+                    .contains("'credentialsFile'");
             admin.close();
         }
     }
@@ -252,8 +320,11 @@ class NatsSinkAuthITCase {
             String message =
                     failure(
                             b ->
-                                    b.setServers(server.url())
-                                            .setUserInfo("orders", "orders-pw")
+                                    b.setConnectionSettings(
+                                                    ConnectionSettings.builder()
+                                                            .servers(server.url())
+                                                            .userInfo("orders", "orders-pw")
+                                                            .build())
                                             .setSubject("other.x")
                                             .setJetStream(
                                                     JetStreamSettings.builder()
@@ -299,7 +370,8 @@ class NatsSinkAuthITCase {
         return NatsSink.<String>builder()
                 .setSerializationSchema(new SimpleStringSchema())
                 .setSubject("auth.it")
-                .setConnectionTimeout(CONNECT_TIMEOUT);
+                .setConnectionSettings(
+                        ConnectionSettings.builder().connectionTimeout(CONNECT_TIMEOUT).build());
     }
 
     /** Runs a job through the sink and checks a subscriber receives exactly the payloads. */

@@ -1,5 +1,6 @@
 package io.laminar.flink.connector.nats.sink;
 
+import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.testutils.Await;
 import io.laminar.flink.connector.nats.testutils.FlinkMetrics;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
@@ -110,7 +111,10 @@ class NatsSinkBackPressureITCase {
             env.fromSource(source, WatermarkStrategy.noWatermarks(), "numbered payloads")
                     .sinkTo(
                             NatsSink.<byte[]>builder()
-                                    .setServers(NATS.url())
+                                    .setConnectionSettings(
+                                            ConnectionSettings.builder()
+                                                    .servers(NATS.url())
+                                                    .build())
                                     .setSerializationSchema(
                                             (SerializationSchema<byte[]>) bytes -> bytes)
                                     .setSubject(SUBJECT)

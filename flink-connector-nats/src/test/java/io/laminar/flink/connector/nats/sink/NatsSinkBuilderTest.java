@@ -14,7 +14,8 @@ class NatsSinkBuilderTest {
 
     private static NatsSinkBuilder<String> valid() {
         return NatsSink.<String>builder()
-                .setServers("nats://localhost:4222")
+                .setConnectionSettings(
+                        ConnectionSettings.builder().servers("nats://localhost:4222").build())
                 .setSerializationSchema(new SimpleStringSchema())
                 .setSubject("orders");
     }
@@ -38,11 +39,23 @@ class NatsSinkBuilderTest {
 
     @Test
     void a_server_that_is_not_a_url_is_named() {
-        assertThatThrownBy(() -> valid().setServers("http://localhost:4222").build())
+        assertThatThrownBy(
+                        () ->
+                                valid().setConnectionSettings(
+                                                ConnectionSettings.builder()
+                                                        .servers("http://localhost:4222")
+                                                        .build())
+                                        .build())
                 .hasMessageContaining("servers")
                 .hasMessageContaining("http://localhost:4222")
                 .hasMessageContaining("nats://");
-        assertThatThrownBy(() -> valid().setServers("nats://exa mple:4222").build())
+        assertThatThrownBy(
+                        () ->
+                                valid().setConnectionSettings(
+                                                ConnectionSettings.builder()
+                                                        .servers("nats://exa mple:4222")
+                                                        .build())
+                                        .build())
                 .hasMessageContaining("servers")
                 .hasMessageContaining("not a valid URL");
     }
@@ -52,7 +65,10 @@ class NatsSinkBuilderTest {
         assertThatThrownBy(
                         () ->
                                 NatsSink.<String>builder()
-                                        .setServers("nats://localhost:4222")
+                                        .setConnectionSettings(
+                                                ConnectionSettings.builder()
+                                                        .servers("nats://localhost:4222")
+                                                        .build())
                                         .setSubject("orders")
                                         .build())
                 .hasMessageContaining("setSerializationSchema")
@@ -64,7 +80,10 @@ class NatsSinkBuilderTest {
         assertThatThrownBy(
                         () ->
                                 NatsSink.<String>builder()
-                                        .setServers("nats://localhost:4222")
+                                        .setConnectionSettings(
+                                                ConnectionSettings.builder()
+                                                        .servers("nats://localhost:4222")
+                                                        .build())
                                         .setSerializationSchema(new SimpleStringSchema())
                                         .build())
                 .hasMessageContaining("setSubject")
@@ -98,9 +117,24 @@ class NatsSinkBuilderTest {
 
     @Test
     void one_auth_method_only_and_user_needs_password() {
-        assertThatThrownBy(() -> valid().setUserInfo("u", "p").setToken("t").build())
+        assertThatThrownBy(
+                        () ->
+                                valid().setConnectionSettings(
+                                                ConnectionSettings.builder()
+                                                        .servers("nats://localhost:4222")
+                                                        .userInfo("u", "p")
+                                                        .token("t")
+                                                        .build())
+                                        .build())
                 .hasMessageContaining("Only one authentication method");
-        assertThatThrownBy(() -> valid().setUserInfo("u", null).build())
+        assertThatThrownBy(
+                        () ->
+                                valid().setConnectionSettings(
+                                                ConnectionSettings.builder()
+                                                        .servers("nats://localhost:4222")
+                                                        .userInfo("u", null)
+                                                        .build())
+                                        .build())
                 .hasMessageContaining("password");
     }
 
@@ -108,10 +142,22 @@ class NatsSinkBuilderTest {
     void bad_timeouts_and_counts_are_named() {
         assertThatThrownBy(
                         () ->
-                                valid().setConnectionTimeout(java.time.Duration.ofSeconds(-1))
+                                valid().setConnectionSettings(
+                                                ConnectionSettings.builder()
+                                                        .servers("nats://localhost:4222")
+                                                        .connectionTimeout(
+                                                                java.time.Duration.ofSeconds(-1))
+                                                        .build())
                                         .build())
                 .hasMessageContaining("connection timeout");
-        assertThatThrownBy(() -> valid().setMaxReconnects(-2).build())
+        assertThatThrownBy(
+                        () ->
+                                valid().setConnectionSettings(
+                                                ConnectionSettings.builder()
+                                                        .servers("nats://localhost:4222")
+                                                        .maxReconnects(-2)
+                                                        .build())
+                                        .build())
                 .hasMessageContaining("max reconnects");
         assertThatThrownBy(() -> valid().setConfirmTimeout(java.time.Duration.ZERO).build())
                 .hasMessageContaining("confirm timeout");
@@ -149,29 +195,23 @@ class NatsSinkBuilderTest {
     @Test
     void secrets_never_show_in_to_string() {
         NatsSink<String> sink =
-                valid().setServers("nats://bob:hunter2@localhost:4222")
-                        .setUserInfo("publisher", "s3cr3t-pw")
+                valid().setConnectionSettings(
+                                ConnectionSettings.builder()
+                                        .servers("nats://bob:hunter2@localhost:4222")
+                                        .userInfo("publisher", "s3cr3t-pw")
+                                        .build())
                         .build();
         assertThat(sink.toString())
                 .contains("publisher")
                 .doesNotContain("s3cr3t-pw")
                 .doesNotContain("hunter2");
-        NatsSink<String> tokenSink = valid().setToken("t0k3n-value").build();
+        NatsSink<String> tokenSink =
+                valid().setConnectionSettings(
+                                ConnectionSettings.builder()
+                                        .servers("nats://localhost:4222")
+                                        .token("t0k3n-value")
+                                        .build())
+                        .build();
         assertThat(tokenSink.toString()).doesNotContain("t0k3n-value").contains("token=******");
-    }
-
-    @Test
-    void connection_settings_and_individual_setters_conflict() {
-        ConnectionSettings settings =
-                ConnectionSettings.builder().servers("nats://localhost:4222").build();
-        assertThatThrownBy(() -> valid().setConnectionSettings(settings).build())
-                .hasMessageContaining("not both");
-        assertThat(
-                        NatsSink.<String>builder()
-                                .setConnectionSettings(settings)
-                                .setSerializationSchema(new SimpleStringSchema())
-                                .setSubject("orders")
-                                .build())
-                .isNotNull();
     }
 }

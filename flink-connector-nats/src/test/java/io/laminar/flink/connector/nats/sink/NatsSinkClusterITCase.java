@@ -1,5 +1,6 @@
 package io.laminar.flink.connector.nats.sink;
 
+import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.testutils.Await;
 import io.laminar.flink.connector.nats.testutils.FlinkMetrics;
 import io.laminar.flink.connector.nats.testutils.LogCapture;
@@ -109,9 +110,12 @@ class NatsSinkClusterITCase {
         numbers(env, n, 100_000, gate)
                 .sinkTo(
                         NatsSink.<String>builder()
-                                .setServers(urls)
-                                .setConnectionName(name)
-                                .setReconnectWait(Duration.ofMillis(250))
+                                .setConnectionSettings(
+                                        ConnectionSettings.builder()
+                                                .servers(urls)
+                                                .connectionName(name)
+                                                .reconnectWait(Duration.ofMillis(250))
+                                                .build())
                                 .setSerializationSchema(new SimpleStringSchema())
                                 .setSubject(subject)
                                 .build());
@@ -192,9 +196,12 @@ class NatsSinkClusterITCase {
             numbers(env, n, 5_000, gate)
                     .sinkTo(
                             NatsSink.<String>builder()
-                                    .setServers(CLUSTER.urls().split(","))
-                                    .setUserInfo("flink", PASSWORD)
-                                    .setReconnectWait(Duration.ofMillis(250))
+                                    .setConnectionSettings(
+                                            ConnectionSettings.builder()
+                                                    .servers(CLUSTER.urls().split(","))
+                                                    .userInfo("flink", PASSWORD)
+                                                    .reconnectWait(Duration.ofMillis(250))
+                                                    .build())
                                     .setDeliveryGuarantee(guarantee)
                                     .setJetStream(
                                             JetStreamSettings.builder()

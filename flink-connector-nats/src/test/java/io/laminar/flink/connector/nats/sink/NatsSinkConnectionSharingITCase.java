@@ -1,5 +1,6 @@
 package io.laminar.flink.connector.nats.sink;
 
+import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.testutils.Await;
 import io.laminar.flink.connector.nats.testutils.FlinkMetrics;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
@@ -78,8 +79,11 @@ class NatsSinkConnectionSharingITCase {
                 .returns(Types.STRING)
                 .sinkTo(
                         NatsSink.<String>builder()
-                                .setServers(NATS.url())
-                                .setConnectionName(name)
+                                .setConnectionSettings(
+                                        ConnectionSettings.builder()
+                                                .servers(NATS.url())
+                                                .connectionName(name)
+                                                .build())
                                 .setConnectionPoolSize(poolSize)
                                 .setSerializationSchema(new SimpleStringSchema())
                                 .setSubject(subject)

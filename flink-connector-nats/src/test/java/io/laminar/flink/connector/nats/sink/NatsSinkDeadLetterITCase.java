@@ -1,5 +1,6 @@
 package io.laminar.flink.connector.nats.sink;
 
+import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.sink.writer.DeadLetters;
 import io.laminar.flink.connector.nats.testutils.FlinkMetrics;
 import io.laminar.flink.connector.nats.testutils.MessageCollector;
@@ -60,7 +61,10 @@ class NatsSinkDeadLetterITCase {
             env.fromData("ok-1", "bad one", "boom", big, "ok-2")
                     .sinkTo(
                             NatsSink.<String>builder()
-                                    .setServers(NATS.url())
+                                    .setConnectionSettings(
+                                            ConnectionSettings.builder()
+                                                    .servers(NATS.url())
+                                                    .build())
                                     .setSerializationSchema(new FailingOnBoom())
                                     .setSubjectSelector(
                                             v -> "dl.out." + (v.startsWith("bad") ? v : "x"))
@@ -144,7 +148,10 @@ class NatsSinkDeadLetterITCase {
             env.fromData("ok", "non-ascii-value", "line-break-value", "bad-name", "long-subject")
                     .sinkTo(
                             NatsSink.<String>builder()
-                                    .setServers(NATS.url())
+                                    .setConnectionSettings(
+                                            ConnectionSettings.builder()
+                                                    .servers(NATS.url())
+                                                    .build())
                                     .setMessageSerializer(NatsSinkDeadLetterITCase::unsendable)
                                     .setDeadLetterSubject("dl.hdr.dead")
                                     .build());

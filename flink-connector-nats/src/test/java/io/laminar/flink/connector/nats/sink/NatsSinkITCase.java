@@ -73,7 +73,7 @@ class NatsSinkITCase {
 
     private static NatsSinkBuilder<String> sinkTo(String subject) {
         return NatsSink.<String>builder()
-                .setServers(NATS.url())
+                .setConnectionSettings(ConnectionSettings.builder().servers(NATS.url()).build())
                 .setSerializationSchema(new SimpleStringSchema())
                 .setSubject(subject);
     }
@@ -125,7 +125,10 @@ class NatsSinkITCase {
             env.fromData("eu:1", "us:2", "eu:3", "apac:4")
                     .sinkTo(
                             NatsSink.<String>builder()
-                                    .setServers(NATS.url())
+                                    .setConnectionSettings(
+                                            ConnectionSettings.builder()
+                                                    .servers(NATS.url())
+                                                    .build())
                                     .setSerializationSchema(new SimpleStringSchema())
                                     .setSubjectSelector(
                                             v -> "it.routed." + v.substring(0, v.indexOf(':')))
@@ -182,7 +185,10 @@ class NatsSinkITCase {
             env.fromData("a", "b")
                     .sinkTo(
                             NatsSink.<String>builder()
-                                    .setServers(NATS.url())
+                                    .setConnectionSettings(
+                                            ConnectionSettings.builder()
+                                                    .servers(NATS.url())
+                                                    .build())
                                     .setMessageSerializer(
                                             v ->
                                                     NatsMessage.builder(
@@ -273,7 +279,8 @@ class NatsSinkITCase {
         env.fromData("ok", "bad subject")
                 .sinkTo(
                         NatsSink.<String>builder()
-                                .setServers(NATS.url())
+                                .setConnectionSettings(
+                                        ConnectionSettings.builder().servers(NATS.url()).build())
                                 .setSerializationSchema(new SimpleStringSchema())
                                 .setSubjectSelector(v -> "it.inv." + v)
                                 .build());
@@ -296,7 +303,10 @@ class NatsSinkITCase {
             env.fromData("small", big)
                     .sinkTo(
                             NatsSink.<String>builder()
-                                    .setServers(small.url())
+                                    .setConnectionSettings(
+                                            ConnectionSettings.builder()
+                                                    .servers(small.url())
+                                                    .build())
                                     .setSerializationSchema(new SimpleStringSchema())
                                     .setSubject("it.big")
                                     .build());
@@ -323,7 +333,10 @@ class NatsSinkITCase {
             env.fromData(exact)
                     .sinkTo(
                             NatsSink.<String>builder()
-                                    .setServers(small.url())
+                                    .setConnectionSettings(
+                                            ConnectionSettings.builder()
+                                                    .servers(small.url())
+                                                    .build())
                                     .setSerializationSchema(new SimpleStringSchema())
                                     .setSubject("it.edge")
                                     .build());
@@ -356,8 +369,11 @@ class NatsSinkITCase {
             env.fromData("a", "b")
                     .sinkTo(
                             NatsSink.<String>builder()
-                                    .setServers(guarded.url())
-                                    .setUserInfo("orders", "orders-pw")
+                                    .setConnectionSettings(
+                                            ConnectionSettings.builder()
+                                                    .servers(guarded.url())
+                                                    .userInfo("orders", "orders-pw")
+                                                    .build())
                                     .setSerializationSchema(new SimpleStringSchema())
                                     .setSubject("other.x")
                                     .build());
@@ -381,7 +397,8 @@ class NatsSinkITCase {
         env.fromData("a")
                 .sinkTo(
                         NatsSink.<String>builder()
-                                .setServers(NATS.url())
+                                .setConnectionSettings(
+                                        ConnectionSettings.builder().servers(NATS.url()).build())
                                 .setSerializationSchema(new SimpleStringSchema())
                                 .setSubjectSelector(v -> longSubject)
                                 .build());
@@ -417,8 +434,11 @@ class NatsSinkITCase {
             env.fromData("a")
                     .sinkTo(
                             NatsSink.<String>builder()
-                                    .setServers(strict.url())
-                                    .setReconnectWait(Duration.ofMillis(100))
+                                    .setConnectionSettings(
+                                            ConnectionSettings.builder()
+                                                    .servers(strict.url())
+                                                    .reconnectWait(Duration.ofMillis(100))
+                                                    .build())
                                     .setSerializationSchema(new SimpleStringSchema())
                                     .setSubject(longSubject)
                                     .build());
@@ -454,7 +474,8 @@ class NatsSinkITCase {
         env.fromData("a")
                 .sinkTo(
                         NatsSink.<String>builder()
-                                .setServers(NATS.url())
+                                .setConnectionSettings(
+                                        ConnectionSettings.builder().servers(NATS.url()).build())
                                 .setMessageSerializer(
                                         v ->
                                                 NatsMessage.builder(
@@ -485,8 +506,11 @@ class NatsSinkITCase {
         env.fromData("a")
                 .sinkTo(
                         NatsSink.<String>builder()
-                                .setServers(nowhere)
-                                .setConnectionTimeout(Duration.ofSeconds(1))
+                                .setConnectionSettings(
+                                        ConnectionSettings.builder()
+                                                .servers(nowhere)
+                                                .connectionTimeout(Duration.ofSeconds(1))
+                                                .build())
                                 .setSerializationSchema(new SimpleStringSchema())
                                 .setSubject("it.none")
                                 .build());
@@ -520,8 +544,11 @@ class NatsSinkITCase {
             env.fromSource(source, WatermarkStrategy.noWatermarks(), "numbers")
                     .sinkTo(
                             sinkTo("it.restart")
-                                    .setReconnectWait(Duration.ofMillis(250))
-                                    .setReconnectBufferBytes(reconnectBufferBytes)
+                                    .setConnectionSettings(
+                                            ConnectionSettings.builder()
+                                                    .reconnectWait(Duration.ofMillis(250))
+                                                    .reconnectBufferSize(reconnectBufferBytes)
+                                                    .build())
                                     .build());
             JobClient job = env.executeAsync("restart");
 

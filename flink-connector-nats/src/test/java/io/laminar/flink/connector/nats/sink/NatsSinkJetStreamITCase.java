@@ -1,5 +1,6 @@
 package io.laminar.flink.connector.nats.sink;
 
+import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.testutils.Await;
 import io.laminar.flink.connector.nats.testutils.FlinkMetrics;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
@@ -103,8 +104,11 @@ class NatsSinkJetStreamITCase {
     private static NatsSink<String> sink(
             String subject, DeliveryGuarantee guarantee, JetStreamSettings jetStream) {
         return NatsSink.<String>builder()
-                .setServers(NATS.url())
-                .setReconnectWait(Duration.ofMillis(250))
+                .setConnectionSettings(
+                        ConnectionSettings.builder()
+                                .servers(NATS.url())
+                                .reconnectWait(Duration.ofMillis(250))
+                                .build())
                 .setJetStream(jetStream)
                 .setDeliveryGuarantee(guarantee)
                 .setMessageSerializer(
@@ -155,7 +159,8 @@ class NatsSinkJetStreamITCase {
                 .map(String::valueOf)
                 .sinkTo(
                         NatsSink.<String>builder()
-                                .setServers(NATS.url())
+                                .setConnectionSettings(
+                                        ConnectionSettings.builder().servers(NATS.url()).build())
                                 .setJetStream(
                                         JetStreamSettings.builder()
                                                 .expectedStream("JS_BASIC")
@@ -349,7 +354,8 @@ class NatsSinkJetStreamITCase {
         env.fromData("a")
                 .sinkTo(
                         NatsSink.<String>builder()
-                                .setServers(NATS.url())
+                                .setConnectionSettings(
+                                        ConnectionSettings.builder().servers(NATS.url()).build())
                                 .setJetStream(JetStreamSettings.defaults())
                                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                                 .setSerializationSchema(

@@ -1,5 +1,6 @@
 package io.laminar.flink.connector.nats.sink;
 
+import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.testutils.Await;
 import io.laminar.flink.connector.nats.testutils.FlinkMetrics;
 import io.laminar.flink.connector.nats.testutils.JobExceptionHistory;
@@ -124,9 +125,9 @@ class NatsSinkReconnectBudgetITCase {
                 .asString()
                 .startsWith("The NATS connection to servers " + maskedServers() + " is closed:")
                 .contains("reconnect attempts exhausted")
-                .contains("'reconnect.max-attempts' = 2 per server, 'reconnect.wait' = 200 ms")
+                .contains("'maxReconnects' = 2 per server, 'reconnectWait' = 200 ms")
                 .contains("restarts the job from its last checkpoint")
-                .contains("raise 'reconnect.max-attempts' (setMaxReconnects");
+                .contains("raise 'maxReconnects' (-1 retries forever)");
         assertThat(ExceptionUtils.stringifyException(failure)).doesNotContain(SECRET);
     }
 
@@ -227,10 +228,17 @@ class NatsSinkReconnectBudgetITCase {
     private static NatsSink<String> sink(String subject, String stream) {
         NatsSinkBuilder<String> builder =
                 NatsSink.<String>builder()
-                        .setServers(NATS.url().replace("nats://", "nats://flink:" + SECRET + "@"))
-                        .setMaxReconnects(MAX_RECONNECTS)
-                        .setReconnectWait(RECONNECT_WAIT)
-                        .setConnectionTimeout(Duration.ofSeconds(2))
+                        .setConnectionSettings(
+                                ConnectionSettings.builder()
+                                        .servers(
+                                                NATS.url()
+                                                        .replace(
+                                                                "nats://",
+                                                                "nats://flink:" + SECRET + "@"))
+                                        .maxReconnects(MAX_RECONNECTS)
+                                        .reconnectWait(RECONNECT_WAIT)
+                                        .connectionTimeout(Duration.ofSeconds(2))
+                                        .build())
                         .setSerializationSchema(new SimpleStringSchema())
                         .setSubject(subject);
         if (stream != null) {

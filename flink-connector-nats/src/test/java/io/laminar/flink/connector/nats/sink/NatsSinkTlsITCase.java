@@ -97,7 +97,14 @@ class NatsSinkTlsITCase {
                 TlsSettings.builder().trustStore(PKI.trustStore.toString(), STORE_PASSWORD).build();
         try (Connection subscriber = subscriber(TLS, tls)) {
             // nats:// on purpose: with TLS settings the connection is upgraded anyway.
-            publishesExactly(subscriber, b -> b.setServers(TLS.url()).setTls(tls));
+            publishesExactly(
+                    subscriber,
+                    b ->
+                            b.setConnectionSettings(
+                                    ConnectionSettings.builder()
+                                            .servers(TLS.url())
+                                            .tls(tls)
+                                            .build()));
         }
     }
 
@@ -110,35 +117,65 @@ class NatsSinkTlsITCase {
                         .build();
         TlsSettings pem = trustingTheCa().build();
         try (Connection subscriber = subscriber(TLS, pem)) {
-            publishesExactly(subscriber, b -> b.setServers(tlsUrl(TLS)).setTls(jks));
-            publishesExactly(subscriber, b -> b.setServers(tlsUrl(TLS)).setTls(pem));
+            publishesExactly(
+                    subscriber,
+                    b ->
+                            b.setConnectionSettings(
+                                    ConnectionSettings.builder()
+                                            .servers(tlsUrl(TLS))
+                                            .tls(jks)
+                                            .build()));
+            publishesExactly(
+                    subscriber,
+                    b ->
+                            b.setConnectionSettings(
+                                    ConnectionSettings.builder()
+                                            .servers(tlsUrl(TLS))
+                                            .tls(pem)
+                                            .build()));
         }
     }
 
     @Test
     void an_untrusted_server_certificate_fails_the_job_naming_the_trust_options() {
         // tls:// without settings: the JVM's default trust store, which lacks the test CA.
-        assertThat(failure(b -> b.setServers(tlsUrl(TLS))))
-                .contains("TLS handshake failed")
-                .containsIgnoringCase("certification path")
-                .contains("'tls.trust-store.path'")
-                .contains("'tls.ca-cert-file'");
         assertThat(
                         failure(
                                 b ->
-                                        b.setServers(tlsUrl(TLS))
-                                                .setTls(
-                                                        TlsSettings.builder()
-                                                                .caCertFile(
-                                                                        PKI.otherCaCert.toString())
-                                                                .build())))
+                                        b.setConnectionSettings(
+                                                ConnectionSettings.builder()
+                                                        .servers(tlsUrl(TLS))
+                                                        .build())))
                 .contains("TLS handshake failed")
-                .contains("'tls.ca-cert-file'");
+                .containsIgnoringCase("certification path")
+                .contains("'trustStorePath'")
+                .contains("'caCertFile'");
+        assertThat(
+                        failure(
+                                b ->
+                                        b.setConnectionSettings(
+                                                ConnectionSettings.builder()
+                                                        .servers(tlsUrl(TLS))
+                                                        .tls(
+                                                                TlsSettings.builder()
+                                                                        .caCertFile(
+                                                                                PKI.otherCaCert
+                                                                                        .toString())
+                                                                        .build())
+                                                        .build())))
+                .contains("TLS handshake failed")
+                .contains("'caCertFile'");
     }
 
     @Test
     void a_plain_connection_to_a_tls_server_fails_saying_tls_is_required() {
-        assertThat(failure(b -> b.setServers(TLS.url())))
+        assertThat(
+                        failure(
+                                b ->
+                                        b.setConnectionSettings(
+                                                ConnectionSettings.builder()
+                                                        .servers(TLS.url())
+                                                        .build())))
                 .contains("the server requires TLS")
                 .contains("tls://");
     }
@@ -148,14 +185,17 @@ class NatsSinkTlsITCase {
         String message =
                 failure(
                         b ->
-                                b.setServers(TLS.url())
-                                        .setTls(
-                                                TlsSettings.builder()
-                                                        .trustStore(
-                                                                PKI.trustStore.toString(),
-                                                                "wrong-store-pw")
-                                                        .build()));
-        assertThat(message).contains("'tls.trust-store.password'").doesNotContain("wrong-store-pw");
+                                b.setConnectionSettings(
+                                        ConnectionSettings.builder()
+                                                .servers(TLS.url())
+                                                .tls(
+                                                        TlsSettings.builder()
+                                                                .trustStore(
+                                                                        PKI.trustStore.toString(),
+                                                                        "wrong-store-pw")
+                                                                .build())
+                                                .build()));
+        assertThat(message).contains("'trustStorePassword'").doesNotContain("wrong-store-pw");
     }
 
     // ---------------------------------------------------------------- mutual TLS
@@ -168,7 +208,14 @@ class NatsSinkTlsITCase {
                         .keyStore(PKI.clientKeyStore.toString(), STORE_PASSWORD)
                         .build();
         try (Connection subscriber = subscriber(MTLS, tls)) {
-            publishesExactly(subscriber, b -> b.setServers(tlsUrl(MTLS)).setTls(tls));
+            publishesExactly(
+                    subscriber,
+                    b ->
+                            b.setConnectionSettings(
+                                    ConnectionSettings.builder()
+                                            .servers(tlsUrl(MTLS))
+                                            .tls(tls)
+                                            .build()));
         }
     }
 
@@ -179,14 +226,28 @@ class NatsSinkTlsITCase {
                         .clientCertificate(PKI.clientCert.toString(), PKI.clientKey.toString())
                         .build();
         try (Connection subscriber = subscriber(MTLS, tls)) {
-            publishesExactly(subscriber, b -> b.setServers(tlsUrl(MTLS)).setTls(tls));
+            publishesExactly(
+                    subscriber,
+                    b ->
+                            b.setConnectionSettings(
+                                    ConnectionSettings.builder()
+                                            .servers(tlsUrl(MTLS))
+                                            .tls(tls)
+                                            .build()));
         }
     }
 
     @Test
     void mutual_tls_without_a_client_certificate_fails_naming_the_key_options() {
-        String message = failure(b -> b.setServers(tlsUrl(MTLS)).setTls(trustingTheCa().build()));
-        assertThat(message).contains("'tls.key-store.path'").contains("'tls.cert-file'");
+        String message =
+                failure(
+                        b ->
+                                b.setConnectionSettings(
+                                        ConnectionSettings.builder()
+                                                .servers(tlsUrl(MTLS))
+                                                .tls(trustingTheCa().build())
+                                                .build()));
+        assertThat(message).contains("'keyStorePath'").contains("'certFile'");
     }
 
     @Test
@@ -194,13 +255,17 @@ class NatsSinkTlsITCase {
         String message =
                 failure(
                         b ->
-                                b.setServers(tlsUrl(MTLS))
-                                        .setTls(
-                                                trustingTheCa()
-                                                        .keyStore(
-                                                                PKI.clientKeyStore.toString(),
-                                                                "wrong-key-pw")
-                                                        .build()));
-        assertThat(message).contains("'tls.key-store.password'").doesNotContain("wrong-key-pw");
+                                b.setConnectionSettings(
+                                        ConnectionSettings.builder()
+                                                .servers(tlsUrl(MTLS))
+                                                .tls(
+                                                        trustingTheCa()
+                                                                .keyStore(
+                                                                        PKI.clientKeyStore
+                                                                                .toString(),
+                                                                        "wrong-key-pw")
+                                                                .build())
+                                                .build()));
+        assertThat(message).contains("'keyStorePassword'").doesNotContain("wrong-key-pw");
     }
 }

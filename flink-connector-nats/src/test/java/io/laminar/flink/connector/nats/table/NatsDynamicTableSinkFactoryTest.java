@@ -824,6 +824,35 @@ class NatsDynamicTableSinkFactoryTest {
     }
 
     @Test
+    void errors_of_the_settings_name_the_options_as_sql_spells_them() {
+        Map<String, String> options = minimal();
+        options.put("tls.trust-store.path", "/t.p12");
+        options.put("tls.ca-cert-file", "/ca.pem");
+        assertRejected(options, "'tls.trust-store.path'", "'tls.ca-cert-file'");
+        options = minimal();
+        options.put("reconnect.max-attempts", "-2");
+        assertRejected(options, "'reconnect.max-attempts'", "max reconnects");
+        options = minimal();
+        options.put("sink.connection-pool-size", "-1");
+        assertRejected(options, "'sink.connection-pool-size'");
+        options = minimal();
+        options.put("sink.dead-letter.subject", "dead.*");
+        assertRejected(options, "'sink.dead-letter.subject'", "wildcard");
+    }
+
+    @Test
+    void run_time_connection_errors_name_the_options_as_sql_spells_them() {
+        assertThat(
+                        NatsConnectorOptions.SETTING_NAMES.rename(
+                                "raise 'maxReconnects' (-1 retries forever) or 'reconnectWait';"
+                                        + " check 'userInfo', 'certFile'/'keyFile' and 'servers'"))
+                .isEqualTo(
+                        "raise 'reconnect.max-attempts' (-1 retries forever) or 'reconnect.wait';"
+                                + " check 'username'/'password', 'tls.cert-file'/'tls.key-file'"
+                                + " and 'servers'");
+    }
+
+    @Test
     void password_without_username_is_rejected() {
         Map<String, String> options = minimal();
         options.put("password", "pw");

@@ -164,9 +164,12 @@ class NatsSecretsITCase {
     void datastream_references_stay_references_until_the_writer_connects() throws Exception {
         NatsSink<String> sink =
                 NatsSink.<String>builder()
-                        .setServers("tls://127.0.0.1:" + NATS.port())
-                        .setToken("${NATS_TEST_TOKEN}")
-                        .setTls(tls().build())
+                        .setConnectionSettings(
+                                ConnectionSettings.builder()
+                                        .servers("tls://127.0.0.1:" + NATS.port())
+                                        .token("${NATS_TEST_TOKEN}")
+                                        .tls(tls().build())
+                                        .build())
                         .setSerializationSchema(new SimpleStringSchema())
                         .setSubject("secret.ds")
                         .build();
@@ -255,10 +258,13 @@ class NatsSecretsITCase {
         env.fromData("x")
                 .sinkTo(
                         NatsSink.<String>builder()
-                                .setServers(NATS.url())
-                                .setToken(wrong)
-                                .setTls(tls().build())
-                                .setConnectionTimeout(Duration.ofSeconds(2))
+                                .setConnectionSettings(
+                                        ConnectionSettings.builder()
+                                                .servers(NATS.url())
+                                                .token(wrong)
+                                                .tls(tls().build())
+                                                .connectionTimeout(Duration.ofSeconds(2))
+                                                .build())
                                 .setSerializationSchema(new SimpleStringSchema())
                                 .setSubject("secret.wrong")
                                 .build());

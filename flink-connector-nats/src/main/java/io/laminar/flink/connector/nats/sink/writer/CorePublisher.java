@@ -1,6 +1,5 @@
 package io.laminar.flink.connector.nats.sink.writer;
 
-import io.laminar.flink.connector.nats.connection.ConnectionEvents;
 import io.laminar.flink.connector.nats.sink.NatsMessage;
 import io.laminar.flink.connector.nats.sink.NatsSinkException;
 
@@ -43,7 +42,6 @@ final class CorePublisher implements NatsPublisher {
 
     private final Connection connection;
     private final Object roundTripLock;
-    private final ConnectionEvents events;
     private final ServerErrors serverErrors;
     private final DeadLetters deadLetters;
     private final DeliveryGuarantee guarantee;
@@ -61,7 +59,6 @@ final class CorePublisher implements NatsPublisher {
     CorePublisher(PublisherContext context) {
         this.connection = context.connection;
         this.roundTripLock = context.roundTripLock;
-        this.events = context.events;
         this.serverErrors = context.serverErrors;
         this.deadLetters = context.deadLetters;
         this.guarantee = context.settings.getDeliveryGuarantee();
@@ -81,7 +78,7 @@ final class CorePublisher implements NatsPublisher {
             return;
         }
         if (connection.getStatus() == Connection.Status.CLOSED) {
-            fail(batch, result, events.closedError(connection));
+            fail(batch, result, serverErrors.closed(connection));
             return;
         }
         ConnectionEpoch epoch = ConnectionEpoch.of(connection);
@@ -233,7 +230,7 @@ final class CorePublisher implements NatsPublisher {
             counted = stats.getFlushCounter() > flushesBefore;
         }
         if (status == Connection.Status.CLOSED) {
-            failAll(round, events.closedError(connection));
+            failAll(round, serverErrors.closed(connection));
             return new ArrayList<>();
         }
         // jnats' flush returns without an exception in cases where no PONG came back (too many

@@ -1,6 +1,5 @@
 package io.laminar.flink.connector.nats.sink.writer;
 
-import io.laminar.flink.connector.nats.connection.ConnectionEvents;
 import io.laminar.flink.connector.nats.sink.JetStreamSettings;
 import io.laminar.flink.connector.nats.sink.NatsMessage;
 import io.laminar.flink.connector.nats.sink.NatsSinkException;
@@ -44,7 +43,6 @@ final class JetStreamPublisher implements NatsPublisher {
     private static final Logger LOG = LoggerFactory.getLogger(JetStreamPublisher.class);
 
     private final Connection connection;
-    private final ConnectionEvents events;
     private final ServerErrors serverErrors;
     private final DeadLetters deadLetters;
     private final DeliveryGuarantee guarantee;
@@ -61,7 +59,6 @@ final class JetStreamPublisher implements NatsPublisher {
 
     JetStreamPublisher(PublisherContext context) throws IOException {
         this.connection = context.connection;
-        this.events = context.events;
         this.serverErrors = context.serverErrors;
         this.deadLetters = context.deadLetters;
         this.guarantee = context.settings.getDeliveryGuarantee();
@@ -159,7 +156,7 @@ final class JetStreamPublisher implements NatsPublisher {
             return;
         }
         if (connection.getStatus() == Connection.Status.CLOSED) {
-            fail(batch.size(), result, events.closedError(connection));
+            fail(batch.size(), result, serverErrors.closed(connection));
             return;
         }
         BatchAcks acks = new BatchAcks(batch, result);
@@ -389,7 +386,7 @@ final class JetStreamPublisher implements NatsPublisher {
             }
             if (connection.getStatus() == Connection.Status.CLOSED) {
                 // jnats gave up reconnecting: every retry would fail the same way.
-                return events.closedError(connection);
+                return serverErrors.closed(connection);
             }
             switch (PublishErrorClassifier.classifyJetStream(error)) {
                 case FATAL:

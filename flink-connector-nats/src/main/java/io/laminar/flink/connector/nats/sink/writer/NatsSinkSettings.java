@@ -2,6 +2,7 @@ package io.laminar.flink.connector.nats.sink.writer;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.sink.JetStreamSettings;
+import io.laminar.flink.connector.nats.sink.SettingNames;
 
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -9,7 +10,7 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 import java.io.Serializable;
 import java.time.Duration;
 
-/** What the writer needs besides Flink's batching settings; immutable. */
+/** What the writer needs besides Flink's batching settings; immutable, checked by the builder. */
 @Internal
 public final class NatsSinkSettings implements Serializable {
 
@@ -20,18 +21,21 @@ public final class NatsSinkSettings implements Serializable {
     private final Duration confirmTimeout;
     private final JetStreamSettings jetStream;
     private final int connectionPoolSize;
+    private final SettingNames settingNames;
 
     public NatsSinkSettings(
             ConnectionSettings connection,
             DeliveryGuarantee deliveryGuarantee,
             Duration confirmTimeout,
             JetStreamSettings jetStream,
-            int connectionPoolSize) {
+            int connectionPoolSize,
+            SettingNames settingNames) {
         this.connection = connection;
         this.deliveryGuarantee = deliveryGuarantee;
         this.confirmTimeout = confirmTimeout;
         this.jetStream = jetStream;
         this.connectionPoolSize = connectionPoolSize;
+        this.settingNames = settingNames;
     }
 
     /** Connections the job's writers in one TaskManager share; 0: one per writer. */
@@ -54,6 +58,10 @@ public final class NatsSinkSettings implements Serializable {
 
     Duration getConfirmTimeout() {
         return confirmTimeout;
+    }
+
+    SettingNames getSettingNames() {
+        return settingNames;
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.connection.SharedConnection;
 import io.laminar.flink.connector.nats.sink.NatsMessage;
 import io.laminar.flink.connector.nats.sink.NatsSinkException;
+import io.laminar.flink.connector.nats.sink.SettingNames;
 
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
@@ -65,14 +66,21 @@ public class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
                 held.buffer());
         this.held = held;
         NatsSinkMetrics metrics = new NatsSinkMetrics(context.metricGroup(), held);
-        // ${NAME} references are resolved here, on the TaskManager, never at planning time.
-        ConnectionSettings connection = settings.getConnection().resolveEnvironmentReferences();
+        SettingNames names = settings.getSettingNames();
+        ConnectionSettings connection;
+        try {
+            // ${NAME} references are resolved here, on the TaskManager, never at planning time.
+            connection = settings.getConnection().resolveEnvironmentReferences();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(names.rename(e.getMessage()), e);
+        }
         this.events =
                 new ConnectionEvents(
                         connection,
                         PublishErrorClassifier::isFatalServerError,
                         metrics::disconnected,
                         metrics::reconnected);
+        ServerErrors serverErrors = new ServerErrors(events, names);
         int poolSize = settings.getConnectionPoolSize();
         this.shared =
                 SharedConnection.acquire(
@@ -89,7 +97,7 @@ public class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
                 new PublisherContext(
                         shared.connection(),
                         shared.roundTripLock(),
-                        events,
+                        serverErrors,
                         converter instanceof NatsMessageConverter
                                 ? ((NatsMessageConverter<IN>) converter).deadLetters()
                                 : null,

@@ -1,7 +1,5 @@
 package io.laminar.flink.connector.nats.sink.writer;
 
-import io.laminar.flink.connector.nats.connection.ConnectionEvents;
-
 import io.nats.client.Connection;
 
 import org.apache.flink.annotation.Internal;
@@ -17,7 +15,6 @@ final class PublisherContext {
     /** Held for a round trip, so another writer's round trip on a shared connection can't count. */
     final Object roundTripLock;
 
-    final ConnectionEvents events;
     final ServerErrors serverErrors;
 
     /** Where records go that can never be published, or null when they fail the job. */
@@ -36,7 +33,7 @@ final class PublisherContext {
     PublisherContext(
             Connection connection,
             Object roundTripLock,
-            ConnectionEvents events,
+            ServerErrors serverErrors,
             DeadLetters deadLetters,
             NatsSinkSettings settings,
             Duration retryBackoff,
@@ -44,8 +41,7 @@ final class PublisherContext {
             String threadName) {
         this.connection = connection;
         this.roundTripLock = roundTripLock;
-        this.events = events;
-        this.serverErrors = new ServerErrors(events);
+        this.serverErrors = serverErrors;
         this.deadLetters = deadLetters;
         this.settings = settings;
         this.retryBackoff = retryBackoff;

@@ -1,5 +1,6 @@
 package io.laminar.flink.connector.nats.sink.testsuite;
 
+import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.sink.JetStreamSettings;
 import io.laminar.flink.connector.nats.sink.NatsMessage;
 import io.laminar.flink.connector.nats.sink.NatsSink;
@@ -89,7 +90,7 @@ final class NatsSinkExternalContext implements DataStreamSinkV2ExternalContext<S
                         "core NATS offers at-least-once, not exactly-once");
             }
             return NatsSink.<String>builder()
-                    .setServers(nats.url())
+                    .setConnectionSettings(ConnectionSettings.builder().servers(nats.url()).build())
                     .setSerializationSchema(new SimpleStringSchema())
                     .setSubject(subject)
                     .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
@@ -97,7 +98,7 @@ final class NatsSinkExternalContext implements DataStreamSinkV2ExternalContext<S
         }
         String target = subject;
         return NatsSink.<String>builder()
-                .setServers(nats.url())
+                .setConnectionSettings(ConnectionSettings.builder().servers(nats.url()).build())
                 .setJetStream(JetStreamSettings.builder().expectedStream(stream).build())
                 .setDeliveryGuarantee(
                         exactlyOnce
