@@ -13,10 +13,10 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 
@@ -36,9 +36,11 @@ public final class SharedConnection implements ConnectionListener, ErrorListener
     private static final Logger LOG = LoggerFactory.getLogger(SharedConnection.class);
 
     /** The shared connections of this JVM, by key; guarded by itself. */
-    private static final Map<Key, SharedConnection> SHARED = new HashMap<>();
+    private static final Map<List<Object>, SharedConnection> SHARED = new HashMap<>();
 
-    private final Key key;
+    /** What makes writers share it: job, settings (secrets included), pool slot; or null. */
+    private final List<Object> key;
+
     private final List<ConnectionEvents> writers = new CopyOnWriteArrayList<>();
     private final Object roundTripLock = new Object();
 
@@ -48,7 +50,7 @@ public final class SharedConnection implements ConnectionListener, ErrorListener
     /** Writers holding it (connected or connecting); guarded by {@link #SHARED}. */
     private int users;
 
-    private SharedConnection(Key key) {
+    private SharedConnection(List<Object> key) {
         this.key = key;
     }
 
@@ -62,7 +64,7 @@ public final class SharedConnection implements ConnectionListener, ErrorListener
      */
     public static SharedConnection acquire(
             ConnectionSettings settings, String jobId, int slot, ConnectionEvents events) {
-        Key key = slot < 0 ? null : new Key(jobId, settings, slot);
+        List<Object> key = slot < 0 ? null : Arrays.asList(jobId, settings, slot);
         SharedConnection shared;
         if (key == null) {
             shared = new SharedConnection(null);
@@ -211,44 +213,6 @@ public final class SharedConnection implements ConnectionListener, ErrorListener
     public void exceptionOccurred(Connection conn, Exception exp) {
         for (ConnectionEvents writer : writers) {
             writer.exceptionOccurred(conn, exp);
-        }
-    }
-
-    /**
-     * What makes writers share a connection: the same job, equal connection settings (secrets
-     * included) and the same pool slot.
-     */
-    private static final class Key {
-        private final String jobId;
-        private final ConnectionSettings settings;
-        private final int slot;
-
-        Key(String jobId, ConnectionSettings settings, int slot) {
-            this.jobId = Objects.requireNonNull(jobId);
-            this.settings = Objects.requireNonNull(settings);
-            this.slot = slot;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            if (this == o) {
-                return true;
-            }
-            if (!(o instanceof Key)) {
-                return false;
-            }
-            Key that = (Key) o;
-            return slot == that.slot && jobId.equals(that.jobId) && settings.equals(that.settings);
-        }
-
-        @Override
-        public int hashCode() {
-            return Objects.hash(jobId, settings, slot);
-        }
-
-        @Override
-        public String toString() {
-            return "job " + jobId + ", slot " + slot;
         }
     }
 }

@@ -91,12 +91,8 @@ final class RowDataMessageSerializer implements NatsMessageSerializer<RowData> {
         if (msgId == null) {
             msgId = string(row, routing.msgIdField);
         }
-        @SuppressWarnings("unchecked")
         Map<String, String> rowHeaders =
-                routing.headersMeta < 0
-                        ? null
-                        : (Map<String, String>)
-                                WritableMetadata.HEADERS.reader.read(row, routing.headersMeta);
+                routing.headersMeta < 0 ? null : WritableMetadata.headers(row, routing.headersMeta);
         if (replyTo == null && msgId == null && headers.isEmpty() && rowHeaders == null) {
             return NatsMessage.of(target, payload);
         }

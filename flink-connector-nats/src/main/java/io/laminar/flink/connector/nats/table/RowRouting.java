@@ -3,8 +3,10 @@ package io.laminar.flink.connector.nats.table;
 import org.apache.flink.annotation.Internal;
 
 import java.io.Serializable;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -49,6 +51,31 @@ final class RowRouting implements Serializable {
 
     boolean hasMessageId() {
         return msgIdField >= 0 || msgIdMeta >= 0;
+    }
+
+    private List<Object> fields() {
+        return Arrays.asList(
+                staticSubject,
+                staticHeaders,
+                subjectField,
+                subjectFieldName,
+                replyToField,
+                msgIdField,
+                subjectMeta,
+                replyToMeta,
+                headersMeta,
+                msgIdMeta,
+                Arrays.toString(payloadFields));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RowRouting && fields().equals(((RowRouting) o).fields());
+    }
+
+    @Override
+    public int hashCode() {
+        return fields().hashCode();
     }
 
     Builder toBuilder() {

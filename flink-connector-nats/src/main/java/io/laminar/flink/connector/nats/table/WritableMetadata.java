@@ -6,37 +6,28 @@ import org.apache.flink.table.data.MapData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.types.DataType;
 
-import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * The metadata columns a {@code nats_sink} table can write, e.g. {@code hdrs MAP<STRING, STRING>
- * METADATA FROM 'headers'}. Each constant carries its key, its type and how to read it from a row.
+ * METADATA FROM 'headers'}. Each constant carries its key and its type.
  */
 @Internal
 enum WritableMetadata {
-    SUBJECT("subject", DataTypes.STRING().nullable(), WritableMetadata::readString),
-    REPLY_TO("reply_to", DataTypes.STRING().nullable(), WritableMetadata::readString),
+    SUBJECT("subject", DataTypes.STRING().nullable()),
+    REPLY_TO("reply_to", DataTypes.STRING().nullable()),
     HEADERS(
             "headers",
-            DataTypes.MAP(DataTypes.STRING().nullable(), DataTypes.STRING().nullable()).nullable(),
-            WritableMetadata::readHeaders),
-    MSG_ID("msg_id", DataTypes.STRING().nullable(), WritableMetadata::readString);
-
-    /** Reads a metadata value from a row; null when the column is NULL. */
-    interface Reader extends Serializable {
-        Object read(RowData row, int pos);
-    }
+            DataTypes.MAP(DataTypes.STRING().nullable(), DataTypes.STRING().nullable()).nullable()),
+    MSG_ID("msg_id", DataTypes.STRING().nullable());
 
     final String key;
     final DataType dataType;
-    final Reader reader;
 
-    WritableMetadata(String key, DataType dataType, Reader reader) {
+    WritableMetadata(String key, DataType dataType) {
         this.key = key;
         this.dataType = dataType;
-        this.reader = reader;
     }
 
     static WritableMetadata ofKey(String key) {
@@ -56,11 +47,8 @@ enum WritableMetadata {
         return map;
     }
 
-    private static Object readString(RowData row, int pos) {
-        return row.isNullAt(pos) ? null : row.getString(pos).toString();
-    }
-
-    private static Object readHeaders(RowData row, int pos) {
+    /** The headers in a row's {@code headers} column (entries with a NULL left out), or null. */
+    static Map<String, String> headers(RowData row, int pos) {
         if (row.isNullAt(pos)) {
             return null;
         }

@@ -65,7 +65,7 @@ class NatsSinkAuthITCase {
                     admin,
                     b ->
                             b.setConnectionSettings(
-                                    ConnectionSettings.builder()
+                                    connection()
                                             .servers(server.url())
                                             .userInfo("publisher", "right-pw")
                                             .build()));
@@ -74,7 +74,7 @@ class NatsSinkAuthITCase {
                             failure(
                                     b ->
                                             b.setConnectionSettings(
-                                                    ConnectionSettings.builder()
+                                                    connection()
                                                             .servers(server.url())
                                                             .userInfo("publisher", "wrong-pw")
                                                             .build())))
@@ -85,18 +85,15 @@ class NatsSinkAuthITCase {
                             failure(
                                     b ->
                                             b.setConnectionSettings(
-                                                    ConnectionSettings.builder()
-                                                            .servers(server.url())
-                                                            .build())))
+                                                    connection().servers(server.url()).build())))
                     .containsIgnoringCase("Authorization Violation")
-                    .contains(
-                            "'username'/'password', 'token', 'credentials_file' or 'nkey_seed_file'");
+                    .contains("'userInfo', 'token', 'credentialsFile' or 'nkeySeedFile'");
             // User info in the URL is jnats' other way to pass them: masked in the message.
             assertThat(
                             failure(
                                     b ->
                                             b.setConnectionSettings(
-                                                    ConnectionSettings.builder()
+                                                    connection()
                                                             .servers(
                                                                     "nats://publisher:url-wrong-pw@127.0.0.1:"
                                                                             + server.port())
@@ -119,7 +116,7 @@ class NatsSinkAuthITCase {
                     admin,
                     b ->
                             b.setConnectionSettings(
-                                    ConnectionSettings.builder()
+                                    connection()
                                             .servers(server.url())
                                             .token("right-token")
                                             .build()));
@@ -128,7 +125,7 @@ class NatsSinkAuthITCase {
                             failure(
                                     b ->
                                             b.setConnectionSettings(
-                                                    ConnectionSettings.builder()
+                                                    connection()
                                                             .servers(server.url())
                                                             .token("wrong-token")
                                                             .build())))
@@ -139,9 +136,7 @@ class NatsSinkAuthITCase {
                             failure(
                                     b ->
                                             b.setConnectionSettings(
-                                                    ConnectionSettings.builder()
-                                                            .servers(server.url())
-                                                            .build())))
+                                                    connection().servers(server.url()).build())))
                     .containsIgnoringCase("Authorization Violation")
                     .contains("'token'");
             admin.close();
@@ -170,7 +165,7 @@ class NatsSinkAuthITCase {
                     admin,
                     b ->
                             b.setConnectionSettings(
-                                    ConnectionSettings.builder()
+                                    connection()
                                             .servers(server.url())
                                             .nkeySeedFile(seedFile.toString())
                                             .build()));
@@ -179,7 +174,7 @@ class NatsSinkAuthITCase {
                     failure(
                             b ->
                                     b.setConnectionSettings(
-                                            ConnectionSettings.builder()
+                                            connection()
                                                     .servers(server.url())
                                                     .nkeySeedFile(strangerSeedFile.toString())
                                                     .build()));
@@ -191,13 +186,13 @@ class NatsSinkAuthITCase {
                             failure(
                                     b ->
                                             b.setConnectionSettings(
-                                                    ConnectionSettings.builder()
+                                                    connection()
                                                             .servers(server.url())
                                                             .nkeySeedFile(
                                                                     dir.resolve("missing.nk")
                                                                             .toString())
                                                             .build())))
-                    .contains("nkey_seed_file")
+                    .contains("'nkeySeedFile'")
                     .contains("cannot read");
             admin.close();
         }
@@ -270,7 +265,7 @@ class NatsSinkAuthITCase {
                     admin,
                     b ->
                             b.setConnectionSettings(
-                                    ConnectionSettings.builder()
+                                    connection()
                                             .servers(server.url())
                                             .credentialsFile(creds.toString())
                                             .build()));
@@ -279,7 +274,7 @@ class NatsSinkAuthITCase {
                             failure(
                                     b ->
                                             b.setConnectionSettings(
-                                                    ConnectionSettings.builder()
+                                                    connection()
                                                             .servers(server.url())
                                                             .credentialsFile(
                                                                     strangerCreds.toString())
@@ -291,9 +286,7 @@ class NatsSinkAuthITCase {
                             failure(
                                     b ->
                                             b.setConnectionSettings(
-                                                    ConnectionSettings.builder()
-                                                            .servers(server.url())
-                                                            .build())))
+                                                    connection().servers(server.url()).build())))
                     .containsIgnoringCase("Authorization Violation")
                     .contains("'credentialsFile'");
             admin.close();
@@ -321,7 +314,7 @@ class NatsSinkAuthITCase {
                     failure(
                             b ->
                                     b.setConnectionSettings(
-                                                    ConnectionSettings.builder()
+                                                    connection()
                                                             .servers(server.url())
                                                             .userInfo("orders", "orders-pw")
                                                             .build())
@@ -369,9 +362,12 @@ class NatsSinkAuthITCase {
     private static NatsSinkBuilder<String> base() {
         return NatsSink.<String>builder()
                 .setSerializationSchema(new SimpleStringSchema())
-                .setSubject("auth.it")
-                .setConnectionSettings(
-                        ConnectionSettings.builder().connectionTimeout(CONNECT_TIMEOUT).build());
+                .setSubject("auth.it");
+    }
+
+    /** Connection settings for the servers here, which refuse the wrong ones quickly. */
+    static ConnectionSettings.Builder connection() {
+        return ConnectionSettings.builder().connectionTimeout(CONNECT_TIMEOUT);
     }
 
     /** Runs a job through the sink and checks a subscriber receives exactly the payloads. */

@@ -546,6 +546,7 @@ class NatsSinkITCase {
                             sinkTo("it.restart")
                                     .setConnectionSettings(
                                             ConnectionSettings.builder()
+                                                    .servers(NATS.url())
                                                     .reconnectWait(Duration.ofMillis(250))
                                                     .reconnectBufferSize(reconnectBufferBytes)
                                                     .build())

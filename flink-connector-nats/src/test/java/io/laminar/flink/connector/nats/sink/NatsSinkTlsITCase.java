@@ -21,6 +21,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static io.laminar.flink.connector.nats.sink.NatsSinkAuthITCase.connection;
 import static io.laminar.flink.connector.nats.sink.NatsSinkAuthITCase.failure;
 import static io.laminar.flink.connector.nats.sink.NatsSinkAuthITCase.publishesExactly;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -99,12 +100,7 @@ class NatsSinkTlsITCase {
             // nats:// on purpose: with TLS settings the connection is upgraded anyway.
             publishesExactly(
                     subscriber,
-                    b ->
-                            b.setConnectionSettings(
-                                    ConnectionSettings.builder()
-                                            .servers(TLS.url())
-                                            .tls(tls)
-                                            .build()));
+                    b -> b.setConnectionSettings(connection().servers(TLS.url()).tls(tls).build()));
         }
     }
 
@@ -121,31 +117,19 @@ class NatsSinkTlsITCase {
                     subscriber,
                     b ->
                             b.setConnectionSettings(
-                                    ConnectionSettings.builder()
-                                            .servers(tlsUrl(TLS))
-                                            .tls(jks)
-                                            .build()));
+                                    connection().servers(tlsUrl(TLS)).tls(jks).build()));
             publishesExactly(
                     subscriber,
                     b ->
                             b.setConnectionSettings(
-                                    ConnectionSettings.builder()
-                                            .servers(tlsUrl(TLS))
-                                            .tls(pem)
-                                            .build()));
+                                    connection().servers(tlsUrl(TLS)).tls(pem).build()));
         }
     }
 
     @Test
     void an_untrusted_server_certificate_fails_the_job_naming_the_trust_options() {
         // tls:// without settings: the JVM's default trust store, which lacks the test CA.
-        assertThat(
-                        failure(
-                                b ->
-                                        b.setConnectionSettings(
-                                                ConnectionSettings.builder()
-                                                        .servers(tlsUrl(TLS))
-                                                        .build())))
+        assertThat(failure(b -> b.setConnectionSettings(connection().servers(tlsUrl(TLS)).build())))
                 .contains("TLS handshake failed")
                 .containsIgnoringCase("certification path")
                 .contains("'trustStorePath'")
@@ -154,7 +138,7 @@ class NatsSinkTlsITCase {
                         failure(
                                 b ->
                                         b.setConnectionSettings(
-                                                ConnectionSettings.builder()
+                                                connection()
                                                         .servers(tlsUrl(TLS))
                                                         .tls(
                                                                 TlsSettings.builder()
@@ -169,13 +153,7 @@ class NatsSinkTlsITCase {
 
     @Test
     void a_plain_connection_to_a_tls_server_fails_saying_tls_is_required() {
-        assertThat(
-                        failure(
-                                b ->
-                                        b.setConnectionSettings(
-                                                ConnectionSettings.builder()
-                                                        .servers(TLS.url())
-                                                        .build())))
+        assertThat(failure(b -> b.setConnectionSettings(connection().servers(TLS.url()).build())))
                 .contains("the server requires TLS")
                 .contains("tls://");
     }
@@ -186,7 +164,7 @@ class NatsSinkTlsITCase {
                 failure(
                         b ->
                                 b.setConnectionSettings(
-                                        ConnectionSettings.builder()
+                                        connection()
                                                 .servers(TLS.url())
                                                 .tls(
                                                         TlsSettings.builder()
@@ -212,10 +190,7 @@ class NatsSinkTlsITCase {
                     subscriber,
                     b ->
                             b.setConnectionSettings(
-                                    ConnectionSettings.builder()
-                                            .servers(tlsUrl(MTLS))
-                                            .tls(tls)
-                                            .build()));
+                                    connection().servers(tlsUrl(MTLS)).tls(tls).build()));
         }
     }
 
@@ -230,10 +205,7 @@ class NatsSinkTlsITCase {
                     subscriber,
                     b ->
                             b.setConnectionSettings(
-                                    ConnectionSettings.builder()
-                                            .servers(tlsUrl(MTLS))
-                                            .tls(tls)
-                                            .build()));
+                                    connection().servers(tlsUrl(MTLS)).tls(tls).build()));
         }
     }
 
@@ -243,7 +215,7 @@ class NatsSinkTlsITCase {
                 failure(
                         b ->
                                 b.setConnectionSettings(
-                                        ConnectionSettings.builder()
+                                        connection()
                                                 .servers(tlsUrl(MTLS))
                                                 .tls(trustingTheCa().build())
                                                 .build()));
@@ -256,7 +228,7 @@ class NatsSinkTlsITCase {
                 failure(
                         b ->
                                 b.setConnectionSettings(
-                                        ConnectionSettings.builder()
+                                        connection()
                                                 .servers(tlsUrl(MTLS))
                                                 .tls(
                                                         trustingTheCa()

@@ -3,9 +3,11 @@ package io.laminar.flink.connector.nats.sink.writer;
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.ThreadSafeSimpleCounter;
 import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
 /**
  * The connector's own metrics, in the group {@code nats} under the sink writer's metric group.
@@ -25,7 +27,7 @@ final class NatsSinkMetrics {
     private final Counter disconnects;
     private final Counter acks;
     private final Counter duplicates;
-    private final AckLatencyHistogram ackLatency;
+    private final Histogram ackLatency;
 
     NatsSinkMetrics(SinkWriterMetricGroup writerGroup, HeldRecords held) {
         MetricGroup group = writerGroup.addGroup(GROUP);
@@ -40,7 +42,7 @@ final class NatsSinkMetrics {
         this.disconnects = group.counter("disconnects", new ThreadSafeSimpleCounter());
         this.acks = group.counter("acks", new ThreadSafeSimpleCounter());
         this.duplicates = group.counter("duplicates", new ThreadSafeSimpleCounter());
-        this.ackLatency = group.histogram("ackLatencyMs", new AckLatencyHistogram(1024));
+        this.ackLatency = group.histogram("ackLatencyMs", new DescriptiveStatisticsHistogram(1024));
     }
 
     /** Records that failed the job. */

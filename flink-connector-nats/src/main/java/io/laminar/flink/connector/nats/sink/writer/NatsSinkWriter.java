@@ -2,6 +2,7 @@ package io.laminar.flink.connector.nats.sink.writer;
 
 import io.laminar.flink.connector.nats.connection.ConnectionEvents;
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
+import io.laminar.flink.connector.nats.connection.NatsConnectionException;
 import io.laminar.flink.connector.nats.connection.SharedConnection;
 import io.laminar.flink.connector.nats.sink.NatsMessage;
 import io.laminar.flink.connector.nats.sink.NatsSinkException;
@@ -82,14 +83,14 @@ public class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
                         metrics::reconnected);
         ServerErrors serverErrors = new ServerErrors(events, names);
         int poolSize = settings.getConnectionPoolSize();
-        this.shared =
-                SharedConnection.acquire(
-                        connection,
-                        context.getJobInfo().getJobId().toString(),
-                        poolSize == 0
-                                ? -1
-                                : context.getTaskInfo().getIndexOfThisSubtask() % poolSize,
-                        events);
+        int slot = poolSize == 0 ? -1 : context.getTaskInfo().getIndexOfThisSubtask() % poolSize;
+        try {
+            this.shared =
+                    SharedConnection.acquire(
+                            connection, context.getJobInfo().getJobId().toString(), slot, events);
+        } catch (NatsConnectionException e) {
+            throw serverErrors.wrap(e);
+        }
         this.closeFlushTimeout = min(settings.getConfirmTimeout(), Duration.ofSeconds(5));
         String subtask = context.getTaskInfo().getTaskNameWithSubtasks().replaceAll("\\s+", "-");
         LOG.info("NATS sink writer {} holds {}.", subtask, HeldRecords.limits(configuration));
