@@ -1,9 +1,7 @@
 package io.laminar.flink.connector.nats.sink.writer;
 
-import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.sink.NatsMessage;
 import io.laminar.flink.connector.nats.sink.NatsSinkException;
-import io.laminar.flink.connector.nats.sink.SettingNames;
 import io.laminar.flink.connector.nats.testutils.Await;
 
 import io.nats.client.Connection;
@@ -17,7 +15,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -42,15 +39,7 @@ class CorePublisherTest {
     }
 
     private CorePublisher publisher(DeliveryGuarantee guarantee, DeadLetters deadLetters) {
-        NatsSinkSettings settings =
-                new NatsSinkSettings(
-                        ConnectionSettings.builder().servers(FakeConnection.SERVER_URL).build(),
-                        guarantee,
-                        Duration.ofSeconds(30),
-                        null,
-                        0,
-                        SettingNames.BUILDER);
-        publisher = new CorePublisher(fake.context(settings, deadLetters));
+        publisher = new CorePublisher(fake.context(guarantee, null, deadLetters));
         return publisher;
     }
 

@@ -2,6 +2,7 @@ package io.laminar.flink.connector.nats.sink.writer;
 
 import io.laminar.flink.connector.nats.connection.ConnectionEvents;
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
+import io.laminar.flink.connector.nats.sink.JetStreamSettings;
 import io.laminar.flink.connector.nats.sink.SettingNames;
 
 import io.nats.client.Connection;
@@ -13,6 +14,7 @@ import io.nats.client.api.PublishAck;
 import io.nats.client.api.ServerInfo;
 import io.nats.client.impl.Headers;
 
+import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 
 import java.lang.reflect.InvocationTargetException;
@@ -150,10 +152,22 @@ final class FakeConnection {
     }
 
     /** A publisher context on this connection, as the writer makes one. */
-    PublisherContext context(NatsSinkSettings settings, DeadLetters deadLetters) {
+    /** What a publisher of {@code guarantee} gets, with JetStream when {@code jetStream} is set. */
+    PublisherContext context(
+            DeliveryGuarantee guarantee, JetStreamSettings jetStream, DeadLetters deadLetters) {
+        ConnectionSettings connectionSettings =
+                ConnectionSettings.builder().servers(SERVER_URL).build();
+        NatsSinkSettings settings =
+                new NatsSinkSettings(
+                        connectionSettings,
+                        guarantee,
+                        Duration.ofSeconds(30),
+                        jetStream,
+                        0,
+                        SettingNames.BUILDER);
         ConnectionEvents events =
                 new ConnectionEvents(
-                        ConnectionSettings.builder().servers(SERVER_URL).build(),
+                        connectionSettings,
                         PublishErrorClassifier::isFatalServerError,
                         () -> {},
                         () -> {});

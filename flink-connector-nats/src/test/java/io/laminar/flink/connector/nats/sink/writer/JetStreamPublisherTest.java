@@ -1,10 +1,8 @@
 package io.laminar.flink.connector.nats.sink.writer;
 
-import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.sink.JetStreamSettings;
 import io.laminar.flink.connector.nats.sink.NatsMessage;
 import io.laminar.flink.connector.nats.sink.NatsSinkException;
-import io.laminar.flink.connector.nats.sink.SettingNames;
 
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
@@ -43,15 +41,12 @@ class JetStreamPublisherTest {
 
     private JetStreamPublisher publisher(DeliveryGuarantee guarantee, Duration ackTimeout)
             throws IOException {
-        NatsSinkSettings settings =
-                new NatsSinkSettings(
-                        ConnectionSettings.builder().servers(FakeConnection.SERVER_URL).build(),
-                        guarantee,
-                        Duration.ofSeconds(30),
-                        JetStreamSettings.builder().ackTimeout(ackTimeout).build(),
-                        0,
-                        SettingNames.BUILDER);
-        publisher = new JetStreamPublisher(fake.context(settings, null));
+        publisher =
+                new JetStreamPublisher(
+                        fake.context(
+                                guarantee,
+                                JetStreamSettings.builder().ackTimeout(ackTimeout).build(),
+                                null));
         return publisher;
     }
 
