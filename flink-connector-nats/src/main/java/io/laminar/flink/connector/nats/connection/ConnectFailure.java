@@ -9,7 +9,6 @@ import javax.net.ssl.SSLException;
 
 import java.io.IOException;
 import java.security.GeneralSecurityException;
-import java.time.Duration;
 import java.util.Locale;
 
 /**
@@ -22,9 +21,6 @@ import java.util.Locale;
 @Internal
 final class ConnectFailure {
 
-    /** How long to wait for jnats' asynchronous report of the exception behind the failure. */
-    private static final Duration REPORT_WAIT = Duration.ofMillis(500);
-
     private static final String TLS_SETTINGS =
             "the TLS settings: 'trustStorePath' or 'caCertFile' must hold the CA that signed the"
                     + " server's certificate; for mutual TLS, 'keyStorePath' or"
@@ -32,9 +28,14 @@ final class ConnectFailure {
 
     private ConnectFailure() {}
 
+    /**
+     * Why connecting failed.
+     *
+     * @param thrown what {@code Nats.connect} threw
+     * @param reported the last exception jnats reported to the listener, or null
+     */
     static NatsConnectionException explain(
-            ConnectionSettings settings, IOException thrown, ConnectionEvents events)
-            throws InterruptedException {
+            ConnectionSettings settings, IOException thrown, Exception reported) {
         String prefix = "Could not connect to NATS servers " + settings.redactedServers() + ": ";
         if (thrown instanceof AuthenticationException || isAuthError(thrown.getMessage())) {
             return new NatsConnectionException(
@@ -45,7 +46,6 @@ final class ConnectFailure {
                             + settings.authenticationSetting()
                             + ".");
         }
-        Exception reported = events.awaitLastException(REPORT_WAIT);
         Throwable tls = tlsCause(reported);
         if (tls == null) {
             tls = tlsCause(thrown);

@@ -35,6 +35,9 @@ public final class SharedConnection implements ConnectionListener, ErrorListener
 
     private static final Logger LOG = LoggerFactory.getLogger(SharedConnection.class);
 
+    /** How long to wait for jnats' report of the exception behind a failed connect. */
+    private static final Duration REPORT_WAIT = Duration.ofMillis(500);
+
     /** The shared connections of this JVM, by key; guarded by itself. */
     private static final Map<List<Object>, SharedConnection> SHARED = new HashMap<>();
 
@@ -118,7 +121,9 @@ public final class SharedConnection implements ConnectionListener, ErrorListener
             return connection;
         } catch (IOException e) {
             try {
-                throw ConnectFailure.explain(settings, e, events);
+                // jnats reports the exception behind the failure on its callback thread, which
+                // may be just after connect has thrown.
+                throw ConnectFailure.explain(settings, e, events.awaitLastException(REPORT_WAIT));
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();
                 throw new NatsConnectionException(
