@@ -1,6 +1,7 @@
 package io.laminar.flink.connector.nats.sink;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
+import io.laminar.flink.connector.nats.testutils.FlinkEnvironment;
 import io.laminar.flink.connector.nats.testutils.MessageCollector;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
 import io.laminar.flink.connector.nats.testutils.StreamCapture;
@@ -374,8 +375,7 @@ class NatsSinkAuthITCase {
     static void publishesExactly(Connection subscriber, UnaryOperator<NatsSinkBuilder<String>> sink)
             throws Exception {
         try (MessageCollector collector = MessageCollector.subscribe(subscriber, "auth.it")) {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(1);
+            StreamExecutionEnvironment env = FlinkEnvironment.create();
             env.fromData(PAYLOADS).sinkTo(sink.apply(base()).build());
             env.execute("publishes");
             collector.awaitCount(PAYLOADS.length, DEADLINE);
@@ -387,8 +387,7 @@ class NatsSinkAuthITCase {
      * Runs a job that must fail, well within {@link #FAST}, and returns the sink's error message.
      */
     static String failure(UnaryOperator<NatsSinkBuilder<String>> sink) {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(1);
+        StreamExecutionEnvironment env = FlinkEnvironment.create();
         env.fromData(PAYLOADS).sinkTo(sink.apply(base()).build());
         long started = System.nanoTime();
         try {

@@ -2,11 +2,11 @@ package io.laminar.flink.connector.nats.sink;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.testutils.Await;
+import io.laminar.flink.connector.nats.testutils.FlinkEnvironment;
 import io.laminar.flink.connector.nats.testutils.FlinkMetrics;
+import io.laminar.flink.connector.nats.testutils.NatsClientExtension;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
 import io.laminar.flink.connector.nats.testutils.NumberedRecordTally;
-
-import io.nats.client.Connection;
 
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
@@ -19,8 +19,6 @@ import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
@@ -80,17 +78,7 @@ class NatsSinkBackPressureITCase {
     /** (M + R × S) × Br. */
     private static final long MAX_BUFFERED_BYTES = 2_867_200;
 
-    private Connection client;
-
-    @BeforeEach
-    void connect() {
-        client = NATS.connect();
-    }
-
-    @AfterEach
-    void disconnect() throws InterruptedException {
-        client.close();
-    }
+    @RegisterExtension final NatsClientExtension client = NatsClientExtension.of(NATS);
 
     /**
      * Core NATS, at-least-once. The in-flight window (400 records) is far smaller than jnats'
@@ -100,9 +88,9 @@ class NatsSinkBackPressureITCase {
     @Test
     void a_paused_server_back_pressures_the_source_and_the_writer_holds_no_more_than_its_limits()
             throws Exception {
-        try (NumberedRecordTally tally = NumberedRecordTally.subscribe(client, SUBJECT, RECORDS)) {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(1);
+        try (NumberedRecordTally tally =
+                NumberedRecordTally.subscribe(client.connection(), SUBJECT, RECORDS)) {
+            StreamExecutionEnvironment env = FlinkEnvironment.create();
             DataGeneratorSource<byte[]> source =
                     new DataGeneratorSource<>(
                             NatsSinkBackPressureITCase::payload,

@@ -2,6 +2,7 @@ package io.laminar.flink.connector.nats.sink;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.testutils.Await;
+import io.laminar.flink.connector.nats.testutils.FlinkEnvironment;
 import io.laminar.flink.connector.nats.testutils.FlinkMetrics;
 import io.laminar.flink.connector.nats.testutils.LogCapture;
 import io.laminar.flink.connector.nats.testutils.MessageCollector;
@@ -16,17 +17,10 @@ import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 
 import org.apache.flink.api.common.JobID;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.SimpleStringSchema;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
-import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
@@ -46,6 +40,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
+import static io.laminar.flink.connector.nats.testutils.NumberSource.numbers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -106,7 +101,9 @@ class NatsSinkClusterITCase {
                         .map(url -> url.replace("nats://", "nats://flink:" + PASSWORD + "@"))
                         .toArray(String[]::new);
         gate = RecordGate.closed(name);
-        StreamExecutionEnvironment env = env();
+        // A failover must not need a job restart: any failure fails the test.
+        StreamExecutionEnvironment env =
+                FlinkEnvironment.builder().noRestarts().checkpointing(500).build();
         numbers(env, n, 100_000, gate)
                 .sinkTo(
                         NatsSink.<String>builder()
@@ -192,7 +189,9 @@ class NatsSinkClusterITCase {
             int leader = leaderOf(jsm, stream);
             gate = RecordGate.closed(stream);
             gate.open();
-            StreamExecutionEnvironment env = env();
+            // The election must not need a job restart either.
+            StreamExecutionEnvironment env =
+                    FlinkEnvironment.builder().noRestarts().checkpointing(500).build();
             numbers(env, n, 5_000, gate)
                     .sinkTo(
                             NatsSink.<String>builder()
@@ -250,28 +249,6 @@ class NatsSinkClusterITCase {
     }
 
     // ------------------------------------------------------------------------------------------
-
-    private static StreamExecutionEnvironment env() {
-        Configuration conf = new Configuration();
-        // A failover must not need a job restart: any failure fails the test.
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        env.setParallelism(1);
-        env.enableCheckpointing(500);
-        return env;
-    }
-
-    /** "0" .. "n-1" at {@code perSecond}, held back until {@code gate} opens. */
-    private static DataStream<String> numbers(
-            StreamExecutionEnvironment env, int n, int perSecond, RecordGate gate) {
-        return env.fromSource(
-                        new DataGeneratorSource<>(
-                                i -> i, n, RateLimiterStrategy.perSecond(perSecond), Types.LONG),
-                        WatermarkStrategy.noWatermarks(),
-                        "numbers")
-                .map(gate.numbersAsStrings())
-                .returns(Types.STRING);
-    }
 
     /**
      * Publishes probes on the sink's node until the subscriber on another node gets one: its

@@ -2,6 +2,7 @@ package io.laminar.flink.connector.nats.sink;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.testutils.Await;
+import io.laminar.flink.connector.nats.testutils.FlinkEnvironment;
 import io.laminar.flink.connector.nats.testutils.FlinkMetrics;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
 import io.laminar.flink.connector.nats.testutils.RecordGate;
@@ -9,10 +10,7 @@ import io.laminar.flink.connector.nats.testutils.RecordGate;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.SimpleStringSchema;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.CommonTestUtils;
@@ -33,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static io.laminar.flink.connector.nats.testutils.NumberSource.numbers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Writers of one job in one TaskManager share NATS connections, as many as the pool size. */
@@ -68,15 +67,9 @@ class NatsSinkConnectionSharingITCase {
         String subject = "sharing." + poolSize;
         gate = RecordGate.closed(name);
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(4);
-        env.enableCheckpointing(500);
-        env.fromSource(
-                        new DataGeneratorSource<>(i -> i, n, Types.LONG),
-                        WatermarkStrategy.noWatermarks(),
-                        "numbers")
-                .map(gate.numbersAsStrings())
-                .returns(Types.STRING)
+        StreamExecutionEnvironment env =
+                FlinkEnvironment.builder().parallelism(4).checkpointing(500).build();
+        numbers(env, n, gate)
                 .sinkTo(
                         NatsSink.<String>builder()
                                 .setConnectionSettings(

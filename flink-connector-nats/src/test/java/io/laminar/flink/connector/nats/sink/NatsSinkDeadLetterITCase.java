@@ -2,6 +2,7 @@ package io.laminar.flink.connector.nats.sink;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.sink.writer.DeadLetters;
+import io.laminar.flink.connector.nats.testutils.FlinkEnvironment;
 import io.laminar.flink.connector.nats.testutils.FlinkMetrics;
 import io.laminar.flink.connector.nats.testutils.MessageCollector;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
@@ -56,8 +57,7 @@ class NatsSinkDeadLetterITCase {
         try (Connection client = NATS.connect();
                 MessageCollector out = MessageCollector.subscribe(client, "dl.out.>");
                 MessageCollector dead = MessageCollector.subscribe(client, "dl.dead")) {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(1);
+            StreamExecutionEnvironment env = FlinkEnvironment.create();
             env.fromData("ok-1", "bad one", "boom", big, "ok-2")
                     .sinkTo(
                             NatsSink.<String>builder()
@@ -143,8 +143,7 @@ class NatsSinkDeadLetterITCase {
                 MessageCollector out = MessageCollector.subscribe(client, "dl.hdr.out.>");
                 MessageCollector outExact = MessageCollector.subscribe(client, "dl.hdr.out");
                 MessageCollector dead = MessageCollector.subscribe(client, "dl.hdr.dead")) {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(1);
+            StreamExecutionEnvironment env = FlinkEnvironment.create();
             env.fromData("ok", "non-ascii-value", "line-break-value", "bad-name", "long-subject")
                     .sinkTo(
                             NatsSink.<String>builder()

@@ -2,8 +2,10 @@ package io.laminar.flink.connector.nats.sink;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.testutils.Await;
+import io.laminar.flink.connector.nats.testutils.FlinkEnvironment;
 import io.laminar.flink.connector.nats.testutils.FlinkMetrics;
 import io.laminar.flink.connector.nats.testutils.MessageCollector;
+import io.laminar.flink.connector.nats.testutils.NatsClientExtension;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
 import io.laminar.flink.connector.nats.testutils.StreamCapture;
 
@@ -11,13 +13,9 @@ import io.nats.client.Connection;
 import io.nats.client.Message;
 
 import org.apache.flink.api.common.JobID;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.serialization.SimpleStringSchema;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.connector.base.DeliveryGuarantee;
-import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -25,8 +23,6 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.ExceptionUtils;
 
 import org.assertj.core.api.AbstractStringAssert;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,6 +39,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import static io.laminar.flink.connector.nats.testutils.NumberSource.numbers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -59,17 +56,7 @@ class NatsSinkITCase {
 
     private static final Duration DEADLINE = Duration.ofSeconds(60);
 
-    private Connection client;
-
-    @BeforeEach
-    void connect() {
-        client = NATS.connect();
-    }
-
-    @AfterEach
-    void disconnect() throws InterruptedException {
-        client.close();
-    }
+    @RegisterExtension final NatsClientExtension client = NatsClientExtension.of(NATS);
 
     private static NatsSinkBuilder<String> sinkTo(String subject) {
         return NatsSink.<String>builder()
@@ -80,9 +67,9 @@ class NatsSinkITCase {
 
     @Test
     void publishes_every_record_to_a_static_subject() throws Exception {
-        try (MessageCollector collector = MessageCollector.subscribe(client, "it.static")) {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(1);
+        try (MessageCollector collector =
+                MessageCollector.subscribe(client.connection(), "it.static")) {
+            StreamExecutionEnvironment env = FlinkEnvironment.create();
             env.fromData("alpha", "beta", "gamma").sinkTo(sinkTo("it.static").build());
             JobID job = env.execute("static subject").getJobID();
 
@@ -101,9 +88,9 @@ class NatsSinkITCase {
 
     @Test
     void delivery_guarantee_none_publishes_without_confirming() throws Exception {
-        try (MessageCollector collector = MessageCollector.subscribe(client, "it.none")) {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(1);
+        try (MessageCollector collector =
+                MessageCollector.subscribe(client.connection(), "it.none")) {
+            StreamExecutionEnvironment env = FlinkEnvironment.create();
             env.fromSequence(1, 500)
                     .map(String::valueOf)
                     .sinkTo(sinkTo("it.none").setDeliveryGuarantee(DeliveryGuarantee.NONE).build());
@@ -119,9 +106,9 @@ class NatsSinkITCase {
 
     @Test
     void routes_each_record_to_the_subject_its_selector_picks() throws Exception {
-        try (MessageCollector collector = MessageCollector.subscribe(client, "it.routed.>")) {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(1);
+        try (MessageCollector collector =
+                MessageCollector.subscribe(client.connection(), "it.routed.>")) {
+            StreamExecutionEnvironment env = FlinkEnvironment.create();
             env.fromData("eu:1", "us:2", "eu:3", "apac:4")
                     .sinkTo(
                             NatsSink.<String>builder()
@@ -152,9 +139,9 @@ class NatsSinkITCase {
 
     @Test
     void headers_and_reply_to_arrive_exactly() throws Exception {
-        try (MessageCollector collector = MessageCollector.subscribe(client, "it.hdr")) {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(1);
+        try (MessageCollector collector =
+                MessageCollector.subscribe(client.connection(), "it.hdr")) {
+            StreamExecutionEnvironment env = FlinkEnvironment.create();
             env.fromData("r1", "r2")
                     .sinkTo(
                             sinkTo("it.hdr")
@@ -179,9 +166,9 @@ class NatsSinkITCase {
 
     @Test
     void a_message_serializer_controls_the_whole_message() throws Exception {
-        try (MessageCollector collector = MessageCollector.subscribe(client, "it.full.>")) {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(1);
+        try (MessageCollector collector =
+                MessageCollector.subscribe(client.connection(), "it.full.>")) {
+            StreamExecutionEnvironment env = FlinkEnvironment.create();
             env.fromData("a", "b")
                     .sinkTo(
                             NatsSink.<String>builder()
@@ -220,9 +207,9 @@ class NatsSinkITCase {
     @Test
     void a_hundred_thousand_records_arrive_exactly_once_and_in_order() throws Exception {
         int n = 100_000;
-        try (MessageCollector collector = MessageCollector.subscribe(client, "it.bulk")) {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(1);
+        try (MessageCollector collector =
+                MessageCollector.subscribe(client.connection(), "it.bulk")) {
+            StreamExecutionEnvironment env = FlinkEnvironment.create();
             env.fromSequence(0, n - 1).map(String::valueOf).sinkTo(sinkTo("it.bulk").build());
             env.execute("bulk");
 
@@ -241,9 +228,9 @@ class NatsSinkITCase {
     @Test
     void at_parallelism_two_each_subtask_keeps_its_order() throws Exception {
         int n = 40_000;
-        try (MessageCollector collector = MessageCollector.subscribe(client, "it.par")) {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(2);
+        try (MessageCollector collector =
+                MessageCollector.subscribe(client.connection(), "it.par")) {
+            StreamExecutionEnvironment env = FlinkEnvironment.builder().parallelism(2).build();
             env.fromSequence(0, n - 1)
                     .map(new TagWithSubtaskAndSequence())
                     .sinkTo(sinkTo("it.par").build());
@@ -274,8 +261,7 @@ class NatsSinkITCase {
 
     @Test
     void an_invalid_subject_fails_the_job_naming_it() {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(1);
+        StreamExecutionEnvironment env = FlinkEnvironment.create();
         env.fromData("ok", "bad subject")
                 .sinkTo(
                         NatsSink.<String>builder()
@@ -297,8 +283,7 @@ class NatsSinkITCase {
         NatsServerExtension small = NatsServerExtension.builder().maxPayload(1024).build();
         small.start();
         try {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(1);
+            StreamExecutionEnvironment env = FlinkEnvironment.create();
             String big = "x".repeat(1025);
             env.fromData("small", big)
                     .sinkTo(
@@ -327,8 +312,7 @@ class NatsSinkITCase {
         small.start();
         try (Connection smallClient = small.connect();
                 MessageCollector collector = MessageCollector.subscribe(smallClient, "it.edge")) {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(1);
+            StreamExecutionEnvironment env = FlinkEnvironment.create();
             String exact = "e".repeat(1024);
             env.fromData(exact)
                     .sinkTo(
@@ -364,8 +348,7 @@ class NatsSinkITCase {
                         .build();
         guarded.start();
         try {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(1);
+            StreamExecutionEnvironment env = FlinkEnvironment.create();
             env.fromData("a", "b")
                     .sinkTo(
                             NatsSink.<String>builder()
@@ -392,8 +375,7 @@ class NatsSinkITCase {
     @Test
     void a_subject_too_long_for_the_servers_control_line_fails_the_job_naming_it() {
         String longSubject = "it.long." + "x".repeat(5_000);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(1);
+        StreamExecutionEnvironment env = FlinkEnvironment.create();
         env.fromData("a")
                 .sinkTo(
                         NatsSink.<String>builder()
@@ -429,8 +411,7 @@ class NatsSinkITCase {
         strict.start();
         String longSubject = "it.mcl." + "y".repeat(2_000);
         try {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(1);
+            StreamExecutionEnvironment env = FlinkEnvironment.create();
             env.fromData("a")
                     .sinkTo(
                             NatsSink.<String>builder()
@@ -469,8 +450,7 @@ class NatsSinkITCase {
 
     @Test
     void a_header_value_nats_cannot_carry_fails_the_job_naming_header_and_subject() {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(1);
+        StreamExecutionEnvironment env = FlinkEnvironment.create();
         env.fromData("a")
                 .sinkTo(
                         NatsSink.<String>builder()
@@ -500,8 +480,7 @@ class NatsSinkITCase {
 
     @Test
     void a_server_that_is_not_there_fails_the_job_with_the_servers_named() {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(1);
+        StreamExecutionEnvironment env = FlinkEnvironment.create();
         String nowhere = "nats://user:pw-not-logged@127.0.0.1:1";
         env.fromData("a")
                 .sinkTo(
@@ -533,15 +512,10 @@ class NatsSinkITCase {
     void a_server_restart_mid_job_loses_no_record(long reconnectBufferBytes) throws Exception {
         int n = 30_000;
         String stream = "CAPTURE_RESTART_" + reconnectBufferBytes;
-        StreamCapture.createFileStream(client, stream, "it.restart");
+        StreamCapture.createFileStream(client.connection(), stream, "it.restart");
         try {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(1);
-            env.enableCheckpointing(200);
-            DataGeneratorSource<String> source =
-                    new DataGeneratorSource<>(
-                            String::valueOf, n, RateLimiterStrategy.perSecond(3_000), Types.STRING);
-            env.fromSource(source, WatermarkStrategy.noWatermarks(), "numbers")
+            StreamExecutionEnvironment env = FlinkEnvironment.builder().checkpointing(200).build();
+            numbers(env, n, 3_000)
                     .sinkTo(
                             sinkTo("it.restart")
                                     .setConnectionSettings(
@@ -556,7 +530,7 @@ class NatsSinkITCase {
             Await.until(
                     "the stream holds the first 5000 records",
                     DEADLINE,
-                    () -> StreamCapture.messageCount(client, stream) >= 5_000);
+                    () -> StreamCapture.messageCount(client.connection(), stream) >= 5_000);
             NATS.stop();
             long downSince = System.nanoTime();
             Await.until(
@@ -569,8 +543,9 @@ class NatsSinkITCase {
             Await.until(
                     "the client has reconnected",
                     DEADLINE,
-                    () -> client.getStatus() == Connection.Status.CONNECTED);
-            List<String> payloads = StreamCapture.readAllPayloadsAsStrings(client, stream);
+                    () -> client.connection().getStatus() == Connection.Status.CONNECTED);
+            List<String> payloads =
+                    StreamCapture.readAllPayloadsAsStrings(client.connection(), stream);
             assertThat(payloads.size()).isGreaterThanOrEqualTo(n);
             Set<String> distinct = new HashSet<>(payloads);
             List<String> missing = new ArrayList<>();
@@ -588,7 +563,7 @@ class NatsSinkITCase {
             }
         } finally {
             if (NATS.isRunning()) {
-                StreamCapture.deleteStream(client, stream);
+                StreamCapture.deleteStream(client.connection(), stream);
             }
         }
     }

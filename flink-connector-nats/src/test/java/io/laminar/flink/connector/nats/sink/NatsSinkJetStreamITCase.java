@@ -2,38 +2,30 @@ package io.laminar.flink.connector.nats.sink;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.testutils.Await;
+import io.laminar.flink.connector.nats.testutils.FlinkEnvironment;
 import io.laminar.flink.connector.nats.testutils.FlinkMetrics;
+import io.laminar.flink.connector.nats.testutils.NatsClientExtension;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
 import io.laminar.flink.connector.nats.testutils.StreamCapture;
 
 import io.nats.client.Connection;
-import io.nats.client.JetStreamManagement;
 import io.nats.client.api.MessageInfo;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 
 import org.apache.flink.api.common.JobID;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
-import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
-import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.ExceptionUtils;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -48,6 +40,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import static io.laminar.flink.connector.nats.testutils.NumberSource.numbers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -63,39 +56,8 @@ class NatsSinkJetStreamITCase {
 
     private static final Duration DEADLINE = Duration.ofSeconds(90);
 
-    private Connection client;
-
-    @BeforeEach
-    void connect() {
-        client = NATS.connect();
-    }
-
-    @AfterEach
-    void disconnect() throws Exception {
-        if (NATS.isRunning()) {
-            JetStreamManagement jsm = client.jetStreamManagement();
-            for (String stream : jsm.getStreamNames()) {
-                jsm.deleteStream(stream);
-            }
-        }
-        client.close();
-    }
-
-    private static StreamExecutionEnvironment env(boolean restartOnFailure) {
-        Configuration conf = new Configuration();
-        if (restartOnFailure) {
-            conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-            conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
-            conf.set(
-                    RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
-                    Duration.ofMillis(200));
-        } else {
-            conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        env.setParallelism(1);
-        return env;
-    }
+    @RegisterExtension
+    final NatsClientExtension client = NatsClientExtension.of(NATS).deletingStreamsAfterEach();
 
     /**
      * Publishes "<i>" to "<subject>"; with exactly-once also with message id "<i>" (without an id
@@ -122,18 +84,9 @@ class NatsSinkJetStreamITCase {
                 .build();
     }
 
-    private static DataStream<String> numbers(
-            StreamExecutionEnvironment env, int n, int perSecond) {
-        return env.fromSource(
-                new DataGeneratorSource<>(
-                        String::valueOf, n, RateLimiterStrategy.perSecond(perSecond), Types.STRING),
-                WatermarkStrategy.noWatermarks(),
-                "numbers");
-    }
-
     private List<String> payloads(String stream) {
         List<String> payloads = new ArrayList<>();
-        for (MessageInfo info : StreamCapture.readAll(client, stream)) {
+        for (MessageInfo info : StreamCapture.readAll(client.connection(), stream)) {
             payloads.add(new String(info.getData(), StandardCharsets.UTF_8));
         }
         return payloads;
@@ -153,8 +106,8 @@ class NatsSinkJetStreamITCase {
     @Test
     void every_record_is_acknowledged_in_order_with_headers_and_ids() throws Exception {
         int n = 5_000;
-        StreamCapture.createFileStream(client, "JS_BASIC", "js.basic.>");
-        StreamExecutionEnvironment env = env(false);
+        StreamCapture.createFileStream(client.connection(), "JS_BASIC", "js.basic.>");
+        StreamExecutionEnvironment env = FlinkEnvironment.builder().noRestarts().build();
         env.fromSequence(0, n - 1)
                 .map(String::valueOf)
                 .sinkTo(
@@ -177,7 +130,7 @@ class NatsSinkJetStreamITCase {
                                 .build());
         JobID job = env.execute("jetstream basic").getJobID();
 
-        List<MessageInfo> stored = StreamCapture.readAll(client, "JS_BASIC");
+        List<MessageInfo> stored = StreamCapture.readAll(client.connection(), "JS_BASIC");
         assertThat(stored).hasSize(n);
         for (int i = 0; i < n; i++) {
             MessageInfo m = stored.get(i);
@@ -199,9 +152,10 @@ class NatsSinkJetStreamITCase {
     void a_server_restart_mid_job_loses_nothing(DeliveryGuarantee guarantee) throws Exception {
         int n = 20_000;
         String stream = "JS_RESTART_" + guarantee.name();
-        StreamCapture.createFileStream(client, stream, "js.restart." + guarantee.name());
-        StreamExecutionEnvironment env = env(false);
-        env.enableCheckpointing(300);
+        StreamCapture.createFileStream(
+                client.connection(), stream, "js.restart." + guarantee.name());
+        StreamExecutionEnvironment env =
+                FlinkEnvironment.builder().noRestarts().checkpointing(300).build();
         numbers(env, n, 4_000)
                 .sinkTo(
                         sink(
@@ -216,7 +170,7 @@ class NatsSinkJetStreamITCase {
         Await.until(
                 "the stream holds 4000 records",
                 DEADLINE,
-                () -> StreamCapture.messageCount(client, stream) >= 4_000);
+                () -> StreamCapture.messageCount(client.connection(), stream) >= 4_000);
         NATS.stop();
         long downSince = System.nanoTime();
         Await.until(
@@ -228,7 +182,7 @@ class NatsSinkJetStreamITCase {
         Await.until(
                 "the client has reconnected",
                 DEADLINE,
-                () -> client.getStatus() == Connection.Status.CONNECTED);
+                () -> client.connection().getStatus() == Connection.Status.CONNECTED);
 
         List<String> payloads = payloads(stream);
         assertThat(missing(payloads, n)).as("records missing after the restart").isEmpty();
@@ -249,10 +203,13 @@ class NatsSinkJetStreamITCase {
         int n = 25_000;
         String stream = "JS_FAIL_" + guarantee.name();
         String subject = "js.fail." + guarantee.name();
-        StreamCapture.createFileStream(client, stream, subject);
+        StreamCapture.createFileStream(client.connection(), stream, subject);
         FailOnceAfterCheckpoint.reset();
-        StreamExecutionEnvironment env = env(true);
-        env.enableCheckpointing(1_500);
+        StreamExecutionEnvironment env =
+                FlinkEnvironment.builder()
+                        .fixedDelayRestarts(3, Duration.ofMillis(200))
+                        .checkpointing(1_500)
+                        .build();
         numbers(env, n, 5_000)
                 .map(new FailOnceAfterCheckpoint())
                 .sinkTo(sink(subject, guarantee, JetStreamSettings.defaults()));
@@ -273,7 +230,7 @@ class NatsSinkJetStreamITCase {
 
     @Test
     void a_subject_without_a_stream_fails_the_job_naming_it() {
-        StreamExecutionEnvironment env = env(false);
+        StreamExecutionEnvironment env = FlinkEnvironment.builder().noRestarts().build();
         env.fromData("a")
                 .sinkTo(
                         sink(
@@ -290,9 +247,9 @@ class NatsSinkJetStreamITCase {
 
     @Test
     void a_wrong_expected_stream_fails_the_job_with_the_server_error() {
-        StreamCapture.createMemoryStream(client, "JS_ACTUAL", "js.actual");
-        StreamCapture.createMemoryStream(client, "JS_OTHER", "js.other");
-        StreamExecutionEnvironment env = env(false);
+        StreamCapture.createMemoryStream(client.connection(), "JS_ACTUAL", "js.actual");
+        StreamCapture.createMemoryStream(client.connection(), "JS_OTHER", "js.other");
+        StreamExecutionEnvironment env = FlinkEnvironment.builder().noRestarts().build();
         env.fromData("a")
                 .sinkTo(
                         sink(
@@ -310,7 +267,7 @@ class NatsSinkJetStreamITCase {
 
     @Test
     void a_missing_expected_stream_fails_at_start_up() {
-        StreamExecutionEnvironment env = env(false);
+        StreamExecutionEnvironment env = FlinkEnvironment.builder().noRestarts().build();
         env.fromData("a")
                 .sinkTo(
                         sink(
@@ -327,7 +284,8 @@ class NatsSinkJetStreamITCase {
 
     @Test
     void a_message_over_the_stream_limit_fails_the_job() throws Exception {
-        client.jetStreamManagement()
+        client.connection()
+                .jetStreamManagement()
                 .addStream(
                         StreamConfiguration.builder()
                                 .name("JS_SMALL")
@@ -335,7 +293,7 @@ class NatsSinkJetStreamITCase {
                                 .storageType(StorageType.Memory)
                                 .maximumMessageSize(100)
                                 .build());
-        StreamExecutionEnvironment env = env(false);
+        StreamExecutionEnvironment env = FlinkEnvironment.builder().noRestarts().build();
         env.fromData("x".repeat(500))
                 .sinkTo(
                         sink(
@@ -349,8 +307,8 @@ class NatsSinkJetStreamITCase {
 
     @Test
     void exactly_once_without_a_message_id_fails_naming_the_subject() {
-        StreamCapture.createMemoryStream(client, "JS_NOID", "js.noid");
-        StreamExecutionEnvironment env = env(false);
+        StreamCapture.createMemoryStream(client.connection(), "JS_NOID", "js.noid");
+        StreamExecutionEnvironment env = FlinkEnvironment.builder().noRestarts().build();
         env.fromData("a")
                 .sinkTo(
                         NatsSink.<String>builder()

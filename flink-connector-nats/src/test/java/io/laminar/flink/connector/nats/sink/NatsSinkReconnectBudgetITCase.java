@@ -2,32 +2,25 @@ package io.laminar.flink.connector.nats.sink;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.testutils.Await;
+import io.laminar.flink.connector.nats.testutils.FlinkEnvironment;
 import io.laminar.flink.connector.nats.testutils.FlinkMetrics;
 import io.laminar.flink.connector.nats.testutils.JobExceptionHistory;
+import io.laminar.flink.connector.nats.testutils.NatsClientExtension;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
 import io.laminar.flink.connector.nats.testutils.StreamCapture;
 
 import io.nats.client.Connection;
-import io.nats.client.JetStreamManagement;
 
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.SimpleStringSchema;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.client.program.rest.RestClusterClient;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectClusterClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.ExceptionUtils;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,6 +34,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import static io.laminar.flink.connector.nats.testutils.NumberSource.numbers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -69,25 +63,13 @@ class NatsSinkReconnectBudgetITCase {
     /** The server requires no authentication and ignores these; no error may show them. */
     private static final String SECRET = "budget-s3cret";
 
-    private Connection client;
+    @RegisterExtension
+    final NatsClientExtension client = NatsClientExtension.of(NATS).deletingStreamsAfterEach();
 
-    @BeforeEach
-    void connect() {
-        client = NATS.connect();
-    }
-
+    /** Brings a stopped server back, for the client to delete the streams on it. */
     @AfterEach
-    void cleanUp() throws Exception {
+    void restoreServer() {
         NATS.start();
-        Await.until(
-                "the test client has reconnected",
-                DEADLINE,
-                () -> client.getStatus() == Connection.Status.CONNECTED);
-        JetStreamManagement jsm = client.jetStreamManagement();
-        for (String stream : jsm.getStreamNames()) {
-            jsm.deleteStream(stream);
-        }
-        client.close();
     }
 
     @ParameterizedTest(name = "jetstream={0}")
@@ -96,9 +78,9 @@ class NatsSinkReconnectBudgetITCase {
             boolean jetStream) throws Exception {
         String subject = "budget.fail." + (jetStream ? "js" : "core");
         String stream = "BUDGET_FAIL_" + (jetStream ? "JS" : "CORE");
-        StreamCapture.createFileStream(client, stream, subject);
-        StreamExecutionEnvironment env = env(false);
-        env.enableCheckpointing(200);
+        StreamCapture.createFileStream(client.connection(), stream, subject);
+        StreamExecutionEnvironment env =
+                FlinkEnvironment.builder().noRestarts().checkpointing(200).build();
         // Far more records than the test waits for: the job can only end by failing.
         numbers(env, 10_000_000, 2_000).sinkTo(sink(subject, jetStream ? stream : null));
         JobClient job = env.executeAsync("reconnect budget exhausted");
@@ -107,7 +89,7 @@ class NatsSinkReconnectBudgetITCase {
             Await.until(
                     "the stream holds 1000 records",
                     DEADLINE,
-                    () -> StreamCapture.messageCount(client, stream) >= 1_000);
+                    () -> StreamCapture.messageCount(client.connection(), stream) >= 1_000);
             NATS.stop();
             failure =
                     catchThrowable(
@@ -137,9 +119,12 @@ class NatsSinkReconnectBudgetITCase {
         int n = 50_000;
         String subject = "budget.restart";
         String stream = "BUDGET_RESTART";
-        StreamCapture.createFileStream(client, stream, subject);
-        StreamExecutionEnvironment env = env(true);
-        env.enableCheckpointing(200);
+        StreamCapture.createFileStream(client.connection(), stream, subject);
+        StreamExecutionEnvironment env =
+                FlinkEnvironment.builder()
+                        .fixedDelayRestarts(100, Duration.ofMillis(500))
+                        .checkpointing(200)
+                        .build();
         numbers(env, n, 5_000).sinkTo(sink(subject, null));
         JobClient job = env.executeAsync("reconnect budget restart");
         long beforeOutage;
@@ -147,8 +132,8 @@ class NatsSinkReconnectBudgetITCase {
             Await.until(
                     "the stream holds 5000 records",
                     DEADLINE,
-                    () -> StreamCapture.messageCount(client, stream) >= 5_000);
-            beforeOutage = StreamCapture.messageCount(client, stream);
+                    () -> StreamCapture.messageCount(client.connection(), stream) >= 5_000);
+            beforeOutage = StreamCapture.messageCount(client.connection(), stream);
             NATS.stop();
             Await.value(
                     "a failure when jnats gave the connection up, then one restarting while the"
@@ -179,8 +164,8 @@ class NatsSinkReconnectBudgetITCase {
         Await.until(
                 "the test client has reconnected",
                 DEADLINE,
-                () -> client.getStatus() == Connection.Status.CONNECTED);
-        List<String> payloads = StreamCapture.readAllPayloadsAsStrings(client, stream);
+                () -> client.connection().getStatus() == Connection.Status.CONNECTED);
+        List<String> payloads = StreamCapture.readAllPayloadsAsStrings(client.connection(), stream);
         Set<String> distinct = new HashSet<>(payloads);
         List<String> missing = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -197,31 +182,6 @@ class NatsSinkReconnectBudgetITCase {
 
     private static String maskedServers() {
         return "[nats://******@127.0.0.1:" + NATS.port() + "]";
-    }
-
-    private static StreamExecutionEnvironment env(boolean restartOnFailure) {
-        Configuration conf = new Configuration();
-        if (restartOnFailure) {
-            conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-            conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 100);
-            conf.set(
-                    RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
-                    Duration.ofMillis(500));
-        } else {
-            conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        env.setParallelism(1);
-        return env;
-    }
-
-    private static DataStream<String> numbers(
-            StreamExecutionEnvironment env, long n, int perSecond) {
-        return env.fromSource(
-                new DataGeneratorSource<>(
-                        String::valueOf, n, RateLimiterStrategy.perSecond(perSecond), Types.STRING),
-                WatermarkStrategy.noWatermarks(),
-                "numbers");
     }
 
     /** A sink with a small reconnect budget; JetStream into {@code stream} when it is not null. */

@@ -3,6 +3,8 @@ package io.laminar.flink.connector.nats.table;
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.connection.TlsSettings;
 import io.laminar.flink.connector.nats.sink.NatsSink;
+import io.laminar.flink.connector.nats.testutils.FlinkEnvironment;
+import io.laminar.flink.connector.nats.testutils.LogCapture;
 import io.laminar.flink.connector.nats.testutils.MessageCollector;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
 import io.laminar.flink.connector.nats.testutils.TestCertificates;
@@ -21,11 +23,6 @@ import org.apache.flink.util.InstantiationUtil;
 
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.WriterAppender;
-import org.apache.logging.log4j.core.config.Configuration;
-import org.apache.logging.log4j.core.config.LoggerConfig;
-import org.apache.logging.log4j.core.layout.PatternLayout;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,7 +30,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -72,9 +68,7 @@ class NatsSecretsITCase {
 
     private static final Duration DEADLINE = Duration.ofSeconds(30);
 
-    private final StringWriter captured = new StringWriter();
-    private WriterAppender appender;
-    private Level rootLevel;
+    private LogCapture log;
 
     @AfterAll
     static void deletePki() throws IOException {
@@ -92,42 +86,15 @@ class NatsSecretsITCase {
     /** Everything logged during a test, at DEBUG, from every logger. */
     @BeforeEach
     void captureLogs() {
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        Configuration config = context.getConfiguration();
-        appender =
-                WriterAppender.createAppender(
-                        PatternLayout.newBuilder().withPattern("%p %c - %m%n%ex").build(),
-                        null,
-                        captured,
-                        "secrets-capture",
-                        false,
-                        true);
-        appender.start();
-        config.addAppender(appender);
-        LoggerConfig root = config.getRootLogger();
-        rootLevel = root.getLevel();
-        root.setLevel(Level.DEBUG);
-        root.addAppender(appender, Level.DEBUG, null);
-        config.getLoggerConfig("io.laminar.flink.connector.nats").setLevel(Level.DEBUG);
-        config.getLoggerConfig("io.laminar.flink.connector.nats")
-                .addAppender(appender, Level.DEBUG, null);
-        context.updateLoggers();
+        log = LogCapture.everything(Level.DEBUG);
     }
 
     @AfterEach
     void stopCapturing() throws IOException {
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        Configuration config = context.getConfiguration();
-        config.getRootLogger().removeAppender(appender.getName());
-        config.getRootLogger().setLevel(rootLevel);
-        config.getLoggerConfig("io.laminar.flink.connector.nats")
-                .removeAppender(appender.getName());
-        config.getLoggerConfig("io.laminar.flink.connector.nats").setLevel(Level.INFO);
-        context.updateLoggers();
-        appender.stop();
+        log.close();
 
-        assertThat(captured.toString()).as("DEBUG log").isNotEmpty();
-        assertNoSecret("the DEBUG log", captured.toString());
+        assertThat(log.text()).as("DEBUG log").isNotEmpty();
+        assertNoSecret("the DEBUG log", log.text());
         Path testLog = Paths.get(System.getProperty("log.dir", "target"), "test.log");
         if (Files.exists(testLog)) {
             assertNoSecret(
@@ -173,8 +140,7 @@ class NatsSecretsITCase {
                         .setSerializationSchema(new SimpleStringSchema())
                         .setSubject("secret.ds")
                         .build();
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(1);
+        StreamExecutionEnvironment env = FlinkEnvironment.create();
         env.fromData("one", "two").sinkTo(sink);
 
         String serializedSink = latin1(InstantiationUtil.serializeObject(sink));
@@ -214,8 +180,7 @@ class NatsSecretsITCase {
     @Test
     void sql_named_connection_with_references_publishes_and_keeps_them_out_of_the_plan()
             throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(1);
+        StreamExecutionEnvironment env = FlinkEnvironment.create();
         StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
         String prefix = "nats.connection.secured.";
         tEnv.getConfig().set(prefix + "servers", "tls://127.0.0.1:" + NATS.port());
@@ -252,8 +217,7 @@ class NatsSecretsITCase {
 
     @Test
     void a_wrong_token_fails_without_echoing_it() {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(1);
+        StreamExecutionEnvironment env = FlinkEnvironment.create();
         String wrong = TOKEN + "-but-wrong";
         env.fromData("x")
                 .sinkTo(

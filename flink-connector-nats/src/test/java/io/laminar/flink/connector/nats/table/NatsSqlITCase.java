@@ -1,6 +1,8 @@
 package io.laminar.flink.connector.nats.table;
 
+import io.laminar.flink.connector.nats.testutils.FlinkEnvironment;
 import io.laminar.flink.connector.nats.testutils.MessageCollector;
+import io.laminar.flink.connector.nats.testutils.NatsClientExtension;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
 import io.laminar.flink.connector.nats.testutils.StreamCapture;
 
@@ -53,30 +55,27 @@ class NatsSqlITCase {
                                     + "\" }\n  ]\n}\n")
                     .build();
 
-    private static Connection client;
-    private static Connection authClient;
+    @RegisterExtension final NatsClientExtension client = NatsClientExtension.of(NATS);
+
+    @RegisterExtension
+    final NatsClientExtension authClient =
+            NatsClientExtension.of(AUTH_NATS, o -> o.userInfo("publisher", ENV_PASSWORD));
 
     private StreamTableEnvironment tEnv;
 
     @BeforeAll
-    static void startAll() {
+    static void startAuthServer() {
         AUTH_NATS.start();
-        client = NATS.connect();
-        authClient =
-                AUTH_NATS.connect(AUTH_NATS.optionsBuilder().userInfo("publisher", ENV_PASSWORD));
     }
 
     @AfterAll
-    static void stopAll() throws InterruptedException {
-        client.close();
-        authClient.close();
+    static void stopAuthServer() {
         AUTH_NATS.close();
     }
 
     @BeforeEach
     void createEnvironment() {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(1);
+        StreamExecutionEnvironment env = FlinkEnvironment.create();
         tEnv = StreamTableEnvironment.create(env);
         tEnv.executeSql(
                 "CREATE TEMPORARY VIEW processed_orders AS SELECT * FROM (VALUES"
@@ -112,7 +111,7 @@ class NatsSqlITCase {
                         + " 'subject_field' = 'subject',"
                         + " 'format' = 'json')");
         try (MessageCollector collector =
-                MessageCollector.subscribe(authClient, "orders.processed")) {
+                MessageCollector.subscribe(authClient.connection(), "orders.processed")) {
             run(
                     "INSERT INTO nats_output SELECT order_id, 'orders.processed' AS subject,"
                             + " order_data FROM processed_orders");
@@ -134,7 +133,8 @@ class NatsSqlITCase {
                 "CREATE TABLE nats_output (order_id INT, subject STRING, order_data STRING) WITH ("
                         + " 'connector' = 'nats_sink', 'connection' = 'nats_sink_conn',"
                         + " 'subject' = 'orders.unrouted', 'format' = 'json')");
-        try (MessageCollector collector = MessageCollector.subscribe(authClient, "orders.>")) {
+        try (MessageCollector collector =
+                MessageCollector.subscribe(authClient.connection(), "orders.>")) {
             run(
                     "INSERT INTO nats_output /*+ OPTIONS('subject_field' = 'subject',"
                             + " 'value.fields-include' = 'EXCEPT_ROUTING') */"
@@ -166,8 +166,10 @@ class NatsSqlITCase {
                         + "',"
                         + " 'subject' = 'events.stream',"
                         + " 'format' = 'json')");
-        try (MessageCollector first = MessageCollector.subscribe(client, "events.stream");
-                MessageCollector second = MessageCollector.subscribe(client, "events.>")) {
+        try (MessageCollector first =
+                        MessageCollector.subscribe(client.connection(), "events.stream");
+                MessageCollector second =
+                        MessageCollector.subscribe(client.connection(), "events.>")) {
             run("INSERT INTO nats_pubsub SELECT * FROM events");
 
             List<String> expected =
@@ -194,21 +196,22 @@ class NatsSqlITCase {
                         + " 'subject_field' = 'subject',"
                         + " 'reply_to_field' = 'reply_to',"
                         + " 'format' = 'json')");
+        Connection connection = client.connection();
         Dispatcher responder =
-                client.createDispatcher(
+                connection.createDispatcher(
                         request ->
-                                client.publish(
+                                connection.publish(
                                         request.getReplyTo(),
                                         ("answer to "
                                                         + new String(
                                                                 request.getData(),
                                                                 StandardCharsets.UTF_8))
                                                 .getBytes(StandardCharsets.UTF_8)));
-        try (MessageCollector requests = MessageCollector.subscribe(client, "service.request");
+        try (MessageCollector requests = MessageCollector.subscribe(connection, "service.request");
                 MessageCollector responses =
-                        MessageCollector.subscribe(client, "service.response")) {
+                        MessageCollector.subscribe(connection, "service.response")) {
             responder.subscribe("service.request");
-            client.flush(Duration.ofSeconds(5));
+            connection.flush(Duration.ofSeconds(5));
             run(
                     "INSERT INTO nats_request SELECT request_id, 'service.request' AS subject,"
                             + " request_data, 'service.response' AS reply_to FROM requests");
@@ -222,7 +225,7 @@ class NatsSqlITCase {
                             "answer to {\"request_id\":11,\"subject\":\"service.request\","
                                     + "\"request_data\":\"stock?\",\"reply_to\":\"service.response\"}");
         } finally {
-            client.closeDispatcher(responder);
+            connection.closeDispatcher(responder);
         }
     }
 
@@ -235,7 +238,8 @@ class NatsSqlITCase {
                         + "', 'subject' = 'hdr.static', 'format' = 'json',"
                         + " 'headers' = '{\"content-type\":\"application/json\",\"x-app\":\"laminar\"}',"
                         + " 'headers.x-team' = 'data')");
-        try (MessageCollector collector = MessageCollector.subscribe(client, "hdr.static")) {
+        try (MessageCollector collector =
+                MessageCollector.subscribe(client.connection(), "hdr.static")) {
             run("INSERT INTO with_headers VALUES (1, 'a')");
 
             Message m = collector.awaitCount(1, DEADLINE).get(0);
@@ -262,7 +266,8 @@ class NatsSqlITCase {
                         + NATS.url()
                         + "', 'subject' = 'meta.fallback', 'format' = 'json',"
                         + " 'headers' = '{\"x-static\":\"s\",\"x-both\":\"static\"}')");
-        try (MessageCollector collector = MessageCollector.subscribe(client, "meta.>")) {
+        try (MessageCollector collector =
+                MessageCollector.subscribe(client.connection(), "meta.>")) {
             run(
                     "INSERT INTO with_metadata VALUES"
                             + " (1, 'a', 'meta.one', 'meta.reply', MAP['x-both', 'row', 'x-row', 'r'], 'id-1'),"
@@ -297,7 +302,8 @@ class NatsSqlITCase {
                         + NATS.url()
                         + "', 'subject-field' = 'subject',"
                         + " 'value.fields-include' = 'EXCEPT_ROUTING', 'format' = 'raw')");
-        try (MessageCollector collector = MessageCollector.subscribe(client, "raw.>")) {
+        try (MessageCollector collector =
+                MessageCollector.subscribe(client.connection(), "raw.>")) {
             run("INSERT INTO raw_out VALUES ('raw.a', 'plain text'), ('raw.b', 'more')");
 
             List<Message> messages = collector.awaitCount(2, DEADLINE);
@@ -314,7 +320,7 @@ class NatsSqlITCase {
                         + NATS.url()
                         + "', 'subject_field' = 'subject', 'subject' = 'fb.default',"
                         + " 'format' = 'json')");
-        try (MessageCollector collector = MessageCollector.subscribe(client, "fb.>")) {
+        try (MessageCollector collector = MessageCollector.subscribe(client.connection(), "fb.>")) {
             run("INSERT INTO fallback VALUES ('fb.routed', 'x'), (CAST(NULL AS STRING), 'y')");
             assertThat(collector.awaitCount(2, DEADLINE))
                     .extracting(Message::getSubject)
@@ -375,7 +381,8 @@ class NatsSqlITCase {
         assertThat(plan).contains("${NATS_TEST_PASSWORD}").doesNotContain(ENV_PASSWORD);
         assertThat(tEnv.explainSql(insert)).doesNotContain(ENV_PASSWORD);
 
-        try (MessageCollector collector = MessageCollector.subscribe(authClient, "secret.x")) {
+        try (MessageCollector collector =
+                MessageCollector.subscribe(authClient.connection(), "secret.x")) {
             run(insert);
             assertThat(payloads(collector.awaitCount(1, DEADLINE))).containsExactly("{\"id\":7}");
         }
@@ -399,7 +406,7 @@ class NatsSqlITCase {
 
     @Test
     void jetstream_exactly_once_drops_a_replayed_insert_by_message_id() throws Exception {
-        StreamCapture.createMemoryStream(client, "ORDERS_JS", "orders.js");
+        StreamCapture.createMemoryStream(client.connection(), "ORDERS_JS", "orders.js");
         try {
             tEnv.executeSql(
                     "CREATE TABLE js_orders (order_id INT, order_data STRING, msg_id STRING) WITH ("
@@ -415,7 +422,7 @@ class NatsSqlITCase {
             run(insert);
             run(insert); // the same rows again, as a replay would send them
 
-            List<MessageInfo> stored = StreamCapture.readAll(client, "ORDERS_JS");
+            List<MessageInfo> stored = StreamCapture.readAll(client.connection(), "ORDERS_JS");
             assertThat(stored).hasSize(3);
             assertThat(stored)
                     .extracting(m -> new String(m.getData(), StandardCharsets.UTF_8))
@@ -427,7 +434,7 @@ class NatsSqlITCase {
                     .extracting(m -> m.getHeaders().getFirst("Nats-Msg-Id"))
                     .containsExactly("order-1", "order-2", "order-3");
         } finally {
-            StreamCapture.deleteStream(client, "ORDERS_JS");
+            StreamCapture.deleteStream(client.connection(), "ORDERS_JS");
         }
     }
 
