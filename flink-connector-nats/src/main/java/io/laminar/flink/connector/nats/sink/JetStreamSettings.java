@@ -4,7 +4,8 @@ import org.apache.flink.annotation.PublicEvolving;
 
 import java.io.Serializable;
 import java.time.Duration;
-import java.util.Objects;
+import java.util.Arrays;
+import java.util.List;
 
 import static org.apache.flink.util.Preconditions.checkArgument;
 
@@ -80,34 +81,26 @@ public final class JetStreamSettings implements Serializable {
         return checkpointInterval;
     }
 
+    private List<Object> fields() {
+        return Arrays.asList(expectedStream, ackTimeout, maxPendingAcks, checkpointInterval);
+    }
+
     @Override
     public boolean equals(Object o) {
-        if (!(o instanceof JetStreamSettings)) {
-            return false;
-        }
-        JetStreamSettings that = (JetStreamSettings) o;
-        return maxPendingAcks == that.maxPendingAcks
-                && Objects.equals(expectedStream, that.expectedStream)
-                && ackTimeout.equals(that.ackTimeout)
-                && Objects.equals(checkpointInterval, that.checkpointInterval);
+        return o instanceof JetStreamSettings && fields().equals(((JetStreamSettings) o).fields());
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(expectedStream, ackTimeout, maxPendingAcks);
+        return fields().hashCode();
     }
 
     @Override
     public String toString() {
-        return "JetStreamSettings{expectedStream="
-                + expectedStream
-                + ", ackTimeout="
-                + ackTimeout
-                + ", maxPendingAcks="
-                + maxPendingAcks
-                + ", checkpointInterval="
-                + checkpointInterval
-                + '}';
+        return String.format(
+                "JetStreamSettings{expectedStream=%s, ackTimeout=%s, maxPendingAcks=%s,"
+                        + " checkpointInterval=%s}",
+                fields().toArray());
     }
 
     /** Builds {@link JetStreamSettings}. */

@@ -44,13 +44,20 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
     private final int connectionPoolSize;
     private List<String> metadataKeys = Collections.emptyList();
 
-    private NatsDynamicTableSink(Builder b) {
+    /** The async-sink options come apart: Flink's builder keeps their getters protected. */
+    private NatsDynamicTableSink(
+            Builder b,
+            Integer maxBatchSize,
+            Integer maxInFlightRequests,
+            Integer maxBufferedRequests,
+            Long maxBufferSizeInBytes,
+            Long maxTimeInBufferMS) {
         super(
-                b.getMaxBatchSize(),
-                b.getMaxInFlightRequests(),
-                b.getMaxBufferedRequests(),
-                b.getMaxBufferSizeInBytes(),
-                b.getMaxTimeInBufferMS());
+                maxBatchSize,
+                maxInFlightRequests,
+                maxBufferedRequests,
+                maxBufferSizeInBytes,
+                maxTimeInBufferMS);
         this.format = b.format;
         this.physicalDataType = b.physicalDataType;
         this.routing = b.routing;
@@ -113,39 +120,24 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
 
     @Override
     public DynamicTableSink copy() {
-        NatsDynamicTableSink copy = toBuilder().build();
+        NatsDynamicTableSink copy =
+                new NatsDynamicTableSink(
+                        new Builder()
+                                .format(format, physicalDataType)
+                                .routing(routing)
+                                .connection(connection)
+                                .deliveryGuarantee(deliveryGuarantee)
+                                .confirmTimeout(confirmTimeout)
+                                .jetStream(jetStream)
+                                .deadLetterSubject(deadLetterSubject)
+                                .connectionPoolSize(connectionPoolSize),
+                        maxBatchSize,
+                        maxInFlightRequests,
+                        maxBufferedRequests,
+                        maxBufferSizeInBytes,
+                        maxTimeInBufferMS);
         copy.metadataKeys = new ArrayList<>(metadataKeys);
         return copy;
-    }
-
-    private Builder toBuilder() {
-        Builder b =
-                new Builder()
-                        .format(format, physicalDataType)
-                        .routing(routing)
-                        .connection(connection)
-                        .deliveryGuarantee(deliveryGuarantee)
-                        .confirmTimeout(confirmTimeout)
-                        .jetStream(jetStream)
-                        .deadLetterSubject(deadLetterSubject)
-                        .connectionPoolSize(connectionPoolSize);
-        // Null means Flink's default, which a setter cannot express.
-        if (maxBatchSize != null) {
-            b.setMaxBatchSize(maxBatchSize);
-        }
-        if (maxInFlightRequests != null) {
-            b.setMaxInFlightRequests(maxInFlightRequests);
-        }
-        if (maxBufferedRequests != null) {
-            b.setMaxBufferedRequests(maxBufferedRequests);
-        }
-        if (maxBufferSizeInBytes != null) {
-            b.setMaxBufferSizeInBytes(maxBufferSizeInBytes);
-        }
-        if (maxTimeInBufferMS != null) {
-            b.setMaxTimeInBufferMS(maxTimeInBufferMS);
-        }
-        return b;
     }
 
     @Override
@@ -248,35 +240,15 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
             return this;
         }
 
-        // Flink's getters are protected: the table sink reads them through the builder.
-        @Override
-        protected Integer getMaxBatchSize() {
-            return super.getMaxBatchSize();
-        }
-
-        @Override
-        protected Integer getMaxInFlightRequests() {
-            return super.getMaxInFlightRequests();
-        }
-
-        @Override
-        protected Integer getMaxBufferedRequests() {
-            return super.getMaxBufferedRequests();
-        }
-
-        @Override
-        protected Long getMaxBufferSizeInBytes() {
-            return super.getMaxBufferSizeInBytes();
-        }
-
-        @Override
-        protected Long getMaxTimeInBufferMS() {
-            return super.getMaxTimeInBufferMS();
-        }
-
         @Override
         public NatsDynamicTableSink build() {
-            return new NatsDynamicTableSink(this);
+            return new NatsDynamicTableSink(
+                    this,
+                    getMaxBatchSize(),
+                    getMaxInFlightRequests(),
+                    getMaxBufferedRequests(),
+                    getMaxBufferSizeInBytes(),
+                    getMaxTimeInBufferMS());
         }
     }
 }
