@@ -81,6 +81,16 @@ public final class JetStreamSettings implements Serializable {
         return checkpointInterval;
     }
 
+    /** These settings with {@code interval} as the job's checkpoint interval. */
+    public JetStreamSettings withCheckpointInterval(Duration interval) {
+        return builder()
+                .expectedStream(expectedStream)
+                .ackTimeout(ackTimeout)
+                .maxPendingAcks(maxPendingAcks)
+                .checkpointInterval(interval)
+                .build();
+    }
+
     private List<Object> fields() {
         return Arrays.asList(expectedStream, ackTimeout, maxPendingAcks, checkpointInterval);
     }
@@ -114,9 +124,9 @@ public final class JetStreamSettings implements Serializable {
         private Builder() {}
 
         /**
-         * The job's checkpoint interval. With exactly-once, start-up warns when the expected
-         * stream's duplicate window is shorter than this (replays older than the window are not
-         * recognised as duplicates).
+         * The job's checkpoint interval (default: the interval the job runs with). With
+         * exactly-once, start-up warns when the expected stream's duplicate window is shorter
+         * (replays older than the window are not recognised as duplicates).
          */
         public Builder checkpointInterval(Duration interval) {
             this.checkpointInterval = interval;

@@ -4,6 +4,7 @@ import io.laminar.flink.connector.nats.sink.writer.NatsMessageStateSerializer;
 import io.laminar.flink.connector.nats.sink.writer.NatsSinkSettings;
 import io.laminar.flink.connector.nats.sink.writer.NatsSinkWriter;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
@@ -15,7 +16,10 @@ import org.apache.flink.connector.base.sink.writer.strategy.CongestionControlRat
 import org.apache.flink.connector.base.sink.writer.strategy.NoOpScalingStrategy;
 import org.apache.flink.connector.base.sink.writer.strategy.RateLimitingStrategy;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.apache.flink.streaming.api.connector.sink2.SupportsPreWriteTopology;
+import org.apache.flink.streaming.api.datastream.DataStream;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.Collections;
 
@@ -42,11 +46,13 @@ import java.util.Collections;
  * @param <IN> the record type
  */
 @PublicEvolving
-public class NatsSink<IN> extends AsyncSinkBase<IN, NatsMessage> {
+public class NatsSink<IN> extends AsyncSinkBase<IN, NatsMessage>
+        implements SupportsPreWriteTopology<IN> {
 
     private static final long serialVersionUID = 1L;
 
-    private final NatsSinkSettings settings;
+    /** Completed with the job's checkpoint interval when the job graph is made. */
+    private NatsSinkSettings settings;
 
     NatsSink(
             ElementConverter<IN, NatsMessage> converter,
@@ -71,6 +77,22 @@ public class NatsSink<IN> extends AsyncSinkBase<IN, NatsMessage> {
     /** Starts a builder for a sink of {@code IN} records. */
     public static <IN> NatsSinkBuilder<IN> builder() {
         return new NatsSinkBuilder<>();
+    }
+
+    /**
+     * Adds nothing to the job; it is where a sink learns the job's checkpoint interval, whether set
+     * on the environment or with SQL's {@code SET}: exactly-once warns at start-up when a stream's
+     * duplicate window is shorter.
+     */
+    @Internal
+    @Override
+    public DataStream<IN> addPreWriteTopology(DataStream<IN> input) {
+        long interval =
+                input.getExecutionEnvironment().getCheckpointConfig().getCheckpointInterval();
+        if (interval > 0) {
+            settings = settings.withCheckpointInterval(Duration.ofMillis(interval));
+        }
+        return input;
     }
 
     @Override

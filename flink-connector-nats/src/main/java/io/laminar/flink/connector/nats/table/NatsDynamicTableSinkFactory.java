@@ -9,10 +9,8 @@ import io.laminar.flink.connector.nats.sink.Subjects;
 import io.laminar.flink.connector.nats.table.NatsConnectorOptions.ValueFieldsInclude;
 
 import org.apache.flink.annotation.Internal;
-import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.base.table.AsyncDynamicTableSinkFactory;
 import org.apache.flink.connector.base.table.sink.options.AsyncSinkConfigurationValidator;
@@ -129,7 +127,7 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
 
         RowRouting routing = routing(config, options, schema);
         DeliveryGuarantee guarantee = get(config, DELIVERY_GUARANTEE);
-        JetStreamSettings jetStream = jetStream(config, context.getConfiguration());
+        JetStreamSettings jetStream = jetStream(config);
         if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
             List<String> missing = new ArrayList<>();
             if (jetStream == null) {
@@ -178,7 +176,7 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
         }
     }
 
-    private static JetStreamSettings jetStream(Configuration config, ReadableConfig flinkConfig) {
+    private static JetStreamSettings jetStream(Configuration config) {
         if (!get(config, JETSTREAM_ENABLED)) {
             for (ConfigOption<?> option :
                     Arrays.asList(
@@ -198,11 +196,6 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
                                 .expectedStream(config.get(JETSTREAM_STREAM))
                                 .ackTimeout(get(config, JETSTREAM_ACK_TIMEOUT))
                                 .maxPendingAcks(get(config, JETSTREAM_MAX_PENDING_ACKS))
-                                .checkpointInterval(
-                                        flinkConfig
-                                                .getOptional(
-                                                        CheckpointingOptions.CHECKPOINTING_INTERVAL)
-                                                .orElse(null))
                                 .build());
     }
 

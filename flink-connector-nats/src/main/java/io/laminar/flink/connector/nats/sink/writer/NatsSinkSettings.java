@@ -38,6 +38,23 @@ public final class NatsSinkSettings implements Serializable {
         this.settingNames = settingNames;
     }
 
+    /**
+     * These settings with the job's checkpoint interval for JetStream's duplicate-window check,
+     * unless the JetStream settings name one.
+     */
+    public NatsSinkSettings withCheckpointInterval(Duration interval) {
+        if (jetStream == null || jetStream.getCheckpointInterval() != null) {
+            return this;
+        }
+        return new NatsSinkSettings(
+                connection,
+                deliveryGuarantee,
+                confirmTimeout,
+                jetStream.withCheckpointInterval(interval),
+                connectionPoolSize,
+                settingNames);
+    }
+
     /** Connections the job's writers in one TaskManager share; 0: one per writer. */
     int getConnectionPoolSize() {
         return connectionPoolSize;
