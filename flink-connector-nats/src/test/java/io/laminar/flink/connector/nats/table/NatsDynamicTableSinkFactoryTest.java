@@ -841,6 +841,18 @@ class NatsDynamicTableSinkFactoryTest {
     }
 
     @Test
+    void opentls_is_refused_at_planning_naming_tls_insecure_trust_all() {
+        Map<String, String> options = minimal();
+        options.put("servers", "opentls://a:4222");
+        assertRejected(options, "opentls://a:4222", "'tls.insecure-trust-all'");
+        for (String key : Arrays.asList("opentls", "io.nats.client.opentls")) {
+            options = minimal();
+            options.put("properties." + key, "true");
+            assertRejected(options, "'properties." + key + "'", "'tls.insecure-trust-all'");
+        }
+    }
+
+    @Test
     void run_time_connection_errors_name_the_options_as_sql_spells_them() {
         assertThat(
                         NatsConnectorOptions.SETTING_NAMES.rename(
