@@ -186,4 +186,61 @@ class ConnectionSettingsTest {
                     .hasMessageContaining("'tls'");
         }
     }
+
+    @Test
+    void the_opt_outs_allow_what_they_name_and_do_not_turn_tls_on() throws Exception {
+        ConnectionSettings trustAll =
+                ConnectionSettings.builder()
+                        .servers("opentls://a:4222")
+                        .property("io.nats.client.opentls", "true")
+                        .insecureTrustAll(true)
+                        .build();
+        assertThat(trustAll.isInsecureTrustAll()).isTrue();
+        assertThat(trustAll.toString()).contains("insecureTrustAll=true");
+        ConnectionSettings ownContext =
+                ConnectionSettings.builder()
+                        .servers("tls://a:4222")
+                        .property("trustStore", "/x")
+                        .verifyHostname(false)
+                        .build();
+        assertThat(ownContext.isVerifyHostname()).isFalse();
+        // Writers share a connection only with equal settings.
+        assertThat(ConnectionSettings.builder().servers("tls://a:4222").build())
+                .isNotEqualTo(
+                        ConnectionSettings.builder()
+                                .servers("tls://a:4222")
+                                .verifyHostname(false)
+                                .build());
+
+        ConnectionSettings plain =
+                ConnectionSettings.builder().servers("nats://a:4222").verifyHostname(false).build();
+        assertThat(plain.toOptionsBuilder((c, e) -> {}, null).build().getSslContext()).isNull();
+        ConnectionSettings unverified =
+                ConnectionSettings.builder().servers("tls://h:4222").verifyHostname(false).build();
+        SSLContext context =
+                unverified.toOptionsBuilder((c, e) -> {}, null).build().getSslContext();
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                Socket plainSocket = new Socket(server.getInetAddress(), server.getLocalPort());
+                SSLSocket tls =
+                        (SSLSocket)
+                                context.getSocketFactory()
+                                        .createSocket(
+                                                plainSocket, "h", server.getLocalPort(), true)) {
+            assertThat(tls.getSSLParameters().getEndpointIdentificationAlgorithm()).isNull();
+        }
+    }
+
+    @Test
+    void the_verification_settings_are_kept_when_references_are_resolved() {
+        ConnectionSettings settings =
+                ConnectionSettings.builder()
+                        .servers("opentls://a:4222")
+                        .token("${NATS_TEST_PASSWORD}")
+                        .verifyHostname(false)
+                        .insecureTrustAll(true)
+                        .build()
+                        .resolveEnvironmentReferences();
+        assertThat(settings.isVerifyHostname()).isFalse();
+        assertThat(settings.isInsecureTrustAll()).isTrue();
+    }
 }

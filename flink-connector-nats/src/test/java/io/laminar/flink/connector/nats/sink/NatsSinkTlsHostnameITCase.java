@@ -2,6 +2,7 @@ package io.laminar.flink.connector.nats.sink;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.connection.TlsSettings;
+import io.laminar.flink.connector.nats.testutils.LogCapture;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
 import io.laminar.flink.connector.nats.testutils.TestCertificates;
 
@@ -12,6 +13,7 @@ import io.nats.client.Nats;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.FileUtils;
 
+import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -28,7 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Host-name verification over TLS: the server's certificate must name the host the sink connects
- * to, even when it is signed by a trusted CA.
+ * to, even when it is signed by a trusted CA; {@code verifyHostname} turns that off. {@code
+ * opentls://} works only with {@code insecureTrustAll}, and the sink warns about it.
  */
 class NatsSinkTlsHostnameITCase {
 
@@ -70,6 +73,18 @@ class NatsSinkTlsHostnameITCase {
         return TlsSettings.builder().caCertFile(PKI.caCert.toString()).build();
     }
 
+    /** A subscriber to {@code server} that trusts the CA and does not check the host name. */
+    private static Connection subscriberTo(NatsServerExtension server) throws Exception {
+        return Nats.connect(
+                connection()
+                        .servers("tls://127.0.0.1:" + server.port())
+                        .tls(trustingTheCa())
+                        .verifyHostname(false)
+                        .build()
+                        .toOptionsBuilder((c, e) -> {}, new ErrorListener() {})
+                        .build());
+    }
+
     @Test
     void a_server_certificate_for_another_host_fails_the_job_naming_the_host_and_the_setting() {
         String message =
@@ -100,6 +115,45 @@ class NatsSinkTlsHostnameITCase {
                 Nats.connect(
                         settings.toOptionsBuilder((c, e) -> {}, new ErrorListener() {}).build())) {
             publishesExactly(subscriber, b -> b.setConnectionSettings(settings));
+        }
+    }
+
+    @Test
+    void with_verifyHostname_off_a_certificate_for_another_host_connects_and_records_arrive()
+            throws Exception {
+        try (Connection subscriber = subscriberTo(OTHER_HOST)) {
+            publishesExactly(
+                    subscriber,
+                    b ->
+                            b.setConnectionSettings(
+                                    connection()
+                                            .servers("tls://127.0.0.1:" + OTHER_HOST.port())
+                                            .tls(trustingTheCa())
+                                            .verifyHostname(false)
+                                            .build()));
+        }
+    }
+
+    @Test
+    void with_insecureTrustAll_an_opentls_url_connects_and_the_sink_warns() throws Exception {
+        try (LogCapture log = LogCapture.start("io.laminar.flink.connector.nats", Level.WARN);
+                Connection subscriber = subscriberTo(OTHER_HOST)) {
+            // No TLS settings: jnats trusts the test CA it was never given.
+            publishesExactly(
+                    subscriber,
+                    b ->
+                            b.setConnectionSettings(
+                                    connection()
+                                            .servers("opentls://127.0.0.1:" + OTHER_HOST.port())
+                                            .insecureTrustAll(true)
+                                            .build()));
+            assertThat(log.lines())
+                    .anySatisfy(
+                            line ->
+                                    assertThat(line)
+                                            .startsWith("WARN")
+                                            .contains("'insecureTrustAll'")
+                                            .contains("trusts every server certificate"));
         }
     }
 }
