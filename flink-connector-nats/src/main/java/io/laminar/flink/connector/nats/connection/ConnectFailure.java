@@ -10,6 +10,7 @@ import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * Explains why the connection failed, naming the servers (user info masked) and the setting to
@@ -25,6 +26,11 @@ final class ConnectFailure {
             "the TLS settings: 'trustStorePath' or 'caCertFile' must hold the CA that signed the"
                     + " server's certificate; for mutual TLS, 'keyStorePath' or"
                     + " 'certFile'/'keyFile' must hold a client certificate the server trusts";
+
+    /** What the JDK's host-name check says when the certificate does not name the host. */
+    private static final Pattern HOSTNAME_MISMATCH =
+            Pattern.compile(
+                    "(?i)no (subject alternative (names?|dns name)|name) (matching|present)");
 
     private ConnectFailure() {}
 
@@ -51,7 +57,7 @@ final class ConnectFailure {
             tls = tlsCause(thrown);
         }
         if (tls != null) {
-            return new NatsConnectionException(prefix + tlsAdvice(tls), tls);
+            return new NatsConnectionException(prefix + tlsAdvice(settings, tls), tls);
         }
         String reason =
                 reported == null
@@ -144,9 +150,16 @@ final class ConnectFailure {
         return false;
     }
 
-    private static String tlsAdvice(Throwable tls) {
+    private static String tlsAdvice(ConnectionSettings settings, Throwable tls) {
         String message = String.valueOf(tls.getMessage());
         String lower = message.toLowerCase(Locale.ROOT);
+        if (settings.isVerifyHostname() && HOSTNAME_MISMATCH.matcher(message).find()) {
+            return "the server's certificate does not match the host the sink connected to ("
+                    + message
+                    + "). Check that the certificate names that host as a DNS or IP subject"
+                    + " alternative name (or use a name in 'servers' that it holds), or set"
+                    + " 'verifyHostname' to false to accept a certificate of another host.";
+        }
         if (lower.contains("ssl required by server")) {
             return "the server requires TLS. Use tls:// URLs in 'servers', or set "
                     + TLS_SETTINGS

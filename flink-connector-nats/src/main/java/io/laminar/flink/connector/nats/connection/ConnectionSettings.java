@@ -31,8 +31,9 @@ import java.util.stream.Stream;
  * behaviour. Immutable and validated on construction; {@link #toString()} masks every secret. Each
  * setting has one name, that of its builder method (which is jnats' where jnats has one), and error
  * messages use it: {@code servers}, {@code userInfo}, {@code token}, {@code credentialsFile},
- * {@code nkeySeedFile}, {@code tls}, {@code connectionName}, {@code connectionTimeout}, {@code
- * reconnectWait}, {@code maxReconnects}, {@code reconnectBufferSize}, {@code properties}.
+ * {@code nkeySeedFile}, {@code tls}, {@code verifyHostname}, {@code insecureTrustAll}, {@code
+ * connectionName}, {@code connectionTimeout}, {@code reconnectWait}, {@code maxReconnects}, {@code
+ * reconnectBufferSize}, {@code properties}.
  *
  * <pre>{@code
  * ConnectionSettings settings =
@@ -72,6 +73,8 @@ public final class ConnectionSettings implements Serializable {
     private final String credentialsFile;
     private final String nkeySeedFile;
     private final TlsSettings tls;
+    private final boolean verifyHostname;
+    private final boolean insecureTrustAll;
     private final String connectionName;
     private final Duration connectionTimeout;
     private final Duration reconnectWait;
@@ -87,6 +90,8 @@ public final class ConnectionSettings implements Serializable {
         this.credentialsFile = emptyToNull(b.credentialsFile);
         this.nkeySeedFile = emptyToNull(b.nkeySeedFile);
         this.tls = b.tls;
+        this.verifyHostname = b.verifyHostname;
+        this.insecureTrustAll = b.insecureTrustAll;
         this.connectionName = emptyToNull(b.connectionName);
         this.connectionTimeout = b.connectionTimeout;
         this.reconnectWait = b.reconnectWait;
@@ -139,6 +144,7 @@ public final class ConnectionSettings implements Serializable {
                 reconnectBufferSize >= 0,
                 "'reconnectBufferSize': the reconnect buffer size must be >= 0 bytes, was "
                         + reconnectBufferSize);
+        TlsVerification.check(this);
     }
 
     private static void require(boolean valid, String problem) {
@@ -228,6 +234,8 @@ public final class ConnectionSettings implements Serializable {
                         .credentialsFile(credentialsFile)
                         .nkeySeedFile(nkeySeedFile)
                         .tls(tls)
+                        .verifyHostname(verifyHostname)
+                        .insecureTrustAll(insecureTrustAll)
                         .connectionName(connectionName)
                         .connectionTimeout(connectionTimeout)
                         .reconnectWait(reconnectWait)
@@ -283,12 +291,10 @@ public final class ConnectionSettings implements Serializable {
                     "Resolve the ${NAME} references before connecting (resolveEnvironmentReferences).");
         }
         // jnats reads property keys with or without its "io.nats.client." prefix. The prefix is
-        // built at run time and stripped here, because the shaded SQL jar relocates the package
-        // name inside string constants too, and a long key would then match nothing.
-        String prefix = String.join(".", "io", "nats", "client") + ".";
+        // stripped here, because the shaded SQL jar relocates the package name inside string
+        // constants too, and a long key would then match nothing.
         Properties props = new Properties();
-        properties.forEach(
-                (k, v) -> props.put(k.startsWith(prefix) ? k.substring(prefix.length()) : k, v));
+        properties.forEach((k, v) -> props.put(TlsVerification.unprefixed(k), v));
         Options.Builder builder =
                 new Options.Builder(props)
                         .servers(servers.toArray(new String[0]))
@@ -314,10 +320,7 @@ public final class ConnectionSettings implements Serializable {
         } else {
             applyUrlUserInfo(builder);
         }
-        if (tls != null) {
-            // With a context, jnats upgrades to TLS whatever the URL's scheme.
-            builder.sslContext(TlsMaterial.sslContext(tls));
-        }
+        TlsVerification.apply(builder, this);
         return builder;
     }
 
@@ -385,6 +388,16 @@ public final class ConnectionSettings implements Serializable {
         return tls;
     }
 
+    /** Whether TLS connections check that the server's certificate names the host (default). */
+    public boolean isVerifyHostname() {
+        return verifyHostname;
+    }
+
+    /** Whether {@code opentls://} URLs and jnats' {@code opentls} property are allowed. */
+    public boolean isInsecureTrustAll() {
+        return insecureTrustAll;
+    }
+
     /** The authentication setting in use, quoted, or what to set when none is; for messages. */
     String authenticationSetting() {
         return username != null
@@ -438,6 +451,8 @@ public final class ConnectionSettings implements Serializable {
                 credentialsFile,
                 nkeySeedFile,
                 tls,
+                verifyHostname,
+                insecureTrustAll,
                 connectionName,
                 connectionTimeout,
                 reconnectWait,
@@ -481,6 +496,10 @@ public final class ConnectionSettings implements Serializable {
                 + nkeySeedFile
                 + ", tls="
                 + tls
+                + ", verifyHostname="
+                + verifyHostname
+                + ", insecureTrustAll="
+                + insecureTrustAll
                 + ", connectionName="
                 + connectionName
                 + ", connectionTimeout="
@@ -514,6 +533,8 @@ public final class ConnectionSettings implements Serializable {
         private String credentialsFile;
         private String nkeySeedFile;
         private TlsSettings tls;
+        private boolean verifyHostname = true;
+        private boolean insecureTrustAll;
         private String connectionName;
         private Duration connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
         private Duration reconnectWait = DEFAULT_RECONNECT_WAIT;
@@ -579,6 +600,29 @@ public final class ConnectionSettings implements Serializable {
          */
         public Builder tls(TlsSettings tls) {
             this.tls = tls;
+            return this;
+        }
+
+        /**
+         * Whether TLS connections check that the server's certificate names the host connected to
+         * (default true): the host of a URL in {@code servers} (a DNS or IP subject alternative
+         * name of the certificate), or the address a cluster advertises for a server it discovered.
+         * Applies with {@link #tls} and with {@code tls://} URLs alone, and does not turn TLS on.
+         * Turned off, a certificate of any host signed by a trusted CA is accepted.
+         */
+        public Builder verifyHostname(boolean verify) {
+            this.verifyHostname = verify;
+            return this;
+        }
+
+        /**
+         * Allows {@code opentls://} URLs and jnats' {@code opentls} property, with which jnats
+         * trusts every server certificate, so that anyone on the way to NATS can read and change
+         * the traffic and take the credentials (default false: they are refused). For development
+         * only; a WARN says so when the sink connects.
+         */
+        public Builder insecureTrustAll(boolean allow) {
+            this.insecureTrustAll = allow;
             return this;
         }
 

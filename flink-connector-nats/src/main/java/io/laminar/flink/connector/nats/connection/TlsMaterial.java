@@ -104,6 +104,15 @@ final class TlsMaterial {
         }
     }
 
+    /** The JVM's default context (default trust store), which jnats takes for tls:// URLs. */
+    static SSLContext defaultContext() {
+        try {
+            return SSLContext.getDefault();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("Cannot set up TLS: " + e.getMessage(), e);
+        }
+    }
+
     private static KeyStore loadStore(TlsSettings tls, int path, int password, int type) {
         Path file = readable(tls, path);
         String storeType = tls.has(type) ? tls.get(type) : typeOf(tls.get(path));

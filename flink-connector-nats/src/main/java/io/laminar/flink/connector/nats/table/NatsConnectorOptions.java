@@ -53,6 +53,8 @@ public final class NatsConnectorOptions {
         names.put("maxReconnects", "reconnect.max-attempts");
         names.put("reconnectBufferSize", "reconnect.buffer-size");
         names.put("tls", "tls.*");
+        names.put("verifyHostname", "tls.verify-hostname");
+        names.put("insecureTrustAll", "tls.insecure-trust-all");
         names.put("trustStorePath", "tls.trust-store.path");
         names.put("trustStorePassword", "tls.trust-store.password");
         names.put("trustStoreType", "tls.trust-store.type");
@@ -132,8 +134,32 @@ public final class NatsConnectorOptions {
                     .defaultValue(false)
                     .withDescription(
                             "Use TLS even with nats:// URLs. TLS is also used with tls:// URLs and"
-                                    + " whenever another 'tls.*' option is set; without a trust"
-                                    + " store or CA file the JVM's default trust store is used.");
+                                    + " whenever a 'tls.*' option for the trust store, CA file or"
+                                    + " client certificate is set; without a trust store or CA"
+                                    + " file the JVM's default trust store is used.");
+
+    public static final ConfigOption<Boolean> TLS_VERIFY_HOSTNAME =
+            ConfigOptions.key("tls.verify-hostname")
+                    .booleanType()
+                    .defaultValue(true)
+                    .withDescription(
+                            "Check that the server's certificate names the host connected to (a"
+                                    + " DNS or IP subject alternative name matching the host in"
+                                    + " 'servers', or the address a cluster advertises). Applies"
+                                    + " to every TLS connection and does not turn TLS on. 'false'"
+                                    + " accepts a certificate of any host signed by a trusted"
+                                    + " CA.");
+
+    public static final ConfigOption<Boolean> TLS_INSECURE_TRUST_ALL =
+            ConfigOptions.key("tls.insecure-trust-all")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription(
+                            "Allow opentls:// URLs and 'properties.opentls', with which the"
+                                    + " connection trusts every server certificate, so anyone on"
+                                    + " the way to NATS can read and change the traffic and take"
+                                    + " the credentials; refused without it. For development only;"
+                                    + " the sink logs a WARN when it connects.");
 
     public static final ConfigOption<String> TLS_TRUST_STORE_PATH =
             ConfigOptions.key("tls.trust-store.path")

@@ -59,6 +59,8 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
                     CREDENTIALS_FILE,
                     NKEY_SEED_FILE,
                     TLS_REQUIRED,
+                    TLS_VERIFY_HOSTNAME,
+                    TLS_INSECURE_TRUST_ALL,
                     TLS_TRUST_STORE_PATH,
                     TLS_TRUST_STORE_PASSWORD,
                     TLS_TRUST_STORE_TYPE,
@@ -218,6 +220,8 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
                         .credentialsFile(config.get(CREDENTIALS_FILE))
                         .nkeySeedFile(config.get(NKEY_SEED_FILE))
                         .tls(tls(config))
+                        .verifyHostname(get(config, TLS_VERIFY_HOSTNAME))
+                        .insecureTrustAll(get(config, TLS_INSECURE_TRUST_ALL))
                         .connectionName(config.get(CONNECTION_NAME))
                         .connectionTimeout(get(config, CONNECT_TIMEOUT))
                         .reconnectWait(get(config, RECONNECT_WAIT))
@@ -232,11 +236,16 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
         return builder.build();
     }
 
-    /** TLS settings when TLS is asked for ('tls.required' or any other 'tls.*' option). */
+    /**
+     * TLS settings when TLS is asked for: 'tls.required', or a 'tls.*' option for trust or the
+     * client certificate. The verification options apply to every TLS connection without asking.
+     */
     private static TlsSettings tls(Configuration config) {
+        List<ConfigOption<?>> notAsking =
+                Arrays.asList(TLS_REQUIRED, TLS_VERIFY_HOSTNAME, TLS_INSECURE_TRUST_ALL);
         boolean any = false;
         for (ConfigOption<?> option : CONNECTION_OPTIONS) {
-            if (option.key().startsWith("tls.") && option != TLS_REQUIRED) {
+            if (option.key().startsWith("tls.") && !notAsking.contains(option)) {
                 any |= config.contains(option);
             }
         }

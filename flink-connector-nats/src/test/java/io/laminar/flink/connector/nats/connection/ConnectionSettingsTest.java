@@ -4,7 +4,16 @@ import io.nats.client.Options;
 
 import org.junit.jupiter.api.Test;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ConnectionSettingsTest {
 
@@ -94,5 +103,144 @@ class ConnectionSettingsTest {
                         .build();
         assertThat(explicit.getUsername()).isEqualTo("publisher");
         assertThat(explicit.getPassword()).isEqualTo("pw");
+    }
+
+    // ---------------------------------------------------------------- TLS verification
+
+    @Test
+    void tls_sockets_verify_the_host_name_with_tls_settings_and_with_a_tls_url_alone()
+            throws Exception {
+        List<ConnectionSettings> tlsConnections =
+                List.of(
+                        ConnectionSettings.builder().servers("tls://h:4222").build(),
+                        ConnectionSettings.builder()
+                                .servers("nats://h:4222")
+                                .tls(TlsSettings.builder().build())
+                                .build(),
+                        ConnectionSettings.builder()
+                                .servers("nats://h:4222")
+                                .property("secure", "true")
+                                .build());
+        for (ConnectionSettings settings : tlsConnections) {
+            SSLContext context =
+                    settings.toOptionsBuilder((c, e) -> {}, null).build().getSslContext();
+            assertThat(context).as("TLS context for %s", settings).isNotNull();
+            // The call jnats makes: TLS over the socket it has connected.
+            try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                    Socket plain = new Socket(server.getInetAddress(), server.getLocalPort());
+                    SSLSocket tls =
+                            (SSLSocket)
+                                    context.getSocketFactory()
+                                            .createSocket(
+                                                    plain, "h", server.getLocalPort(), true)) {
+                assertThat(tls.getSSLParameters().getEndpointIdentificationAlgorithm())
+                        .as("host-name verification for %s", settings)
+                        .isEqualTo("HTTPS");
+            }
+        }
+    }
+
+    @Test
+    void opentls_urls_are_refused_naming_the_url_and_insecureTrustAll() {
+        assertThatThrownBy(
+                        () ->
+                                ConnectionSettings.builder()
+                                        .servers("tls://a:4222", "opentls://bob:pw@b:4222")
+                                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'servers'")
+                .hasMessageContaining("opentls://******@b:4222")
+                .hasMessageContaining("every server certificate")
+                .hasMessageContaining("'insecureTrustAll'")
+                .hasMessageNotContaining("pw");
+    }
+
+    @Test
+    void the_opentls_property_is_refused_with_or_without_the_jnats_prefix() {
+        for (String key : List.of("opentls", "io.nats.client.opentls")) {
+            assertThatThrownBy(
+                            () ->
+                                    ConnectionSettings.builder()
+                                            .servers("tls://a:4222")
+                                            .property(key, "true")
+                                            .build())
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'properties." + key + "'")
+                    .hasMessageContaining("'insecureTrustAll'");
+        }
+    }
+
+    @Test
+    void properties_that_make_jnats_build_its_own_tls_context_are_refused() {
+        for (String key :
+                List.of("trustStore", "io.nats.client.keyStore", "ssl.context.factory.class")) {
+            assertThatThrownBy(
+                            () ->
+                                    ConnectionSettings.builder()
+                                            .servers("tls://a:4222")
+                                            .property(key, "/x")
+                                            .build())
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'properties." + key + "'")
+                    .hasMessageContaining("'verifyHostname'")
+                    .hasMessageContaining("'tls'");
+        }
+    }
+
+    @Test
+    void the_opt_outs_allow_what_they_name_and_do_not_turn_tls_on() throws Exception {
+        ConnectionSettings trustAll =
+                ConnectionSettings.builder()
+                        .servers("opentls://a:4222")
+                        .property("io.nats.client.opentls", "true")
+                        .insecureTrustAll(true)
+                        .build();
+        assertThat(trustAll.isInsecureTrustAll()).isTrue();
+        assertThat(trustAll.toString()).contains("insecureTrustAll=true");
+        ConnectionSettings ownContext =
+                ConnectionSettings.builder()
+                        .servers("tls://a:4222")
+                        .property("trustStore", "/x")
+                        .verifyHostname(false)
+                        .build();
+        assertThat(ownContext.isVerifyHostname()).isFalse();
+        // Writers share a connection only with equal settings.
+        assertThat(ConnectionSettings.builder().servers("tls://a:4222").build())
+                .isNotEqualTo(
+                        ConnectionSettings.builder()
+                                .servers("tls://a:4222")
+                                .verifyHostname(false)
+                                .build());
+
+        ConnectionSettings plain =
+                ConnectionSettings.builder().servers("nats://a:4222").verifyHostname(false).build();
+        assertThat(plain.toOptionsBuilder((c, e) -> {}, null).build().getSslContext()).isNull();
+        ConnectionSettings unverified =
+                ConnectionSettings.builder().servers("tls://h:4222").verifyHostname(false).build();
+        SSLContext context =
+                unverified.toOptionsBuilder((c, e) -> {}, null).build().getSslContext();
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                Socket plainSocket = new Socket(server.getInetAddress(), server.getLocalPort());
+                SSLSocket tls =
+                        (SSLSocket)
+                                context.getSocketFactory()
+                                        .createSocket(
+                                                plainSocket, "h", server.getLocalPort(), true)) {
+            assertThat(tls.getSSLParameters().getEndpointIdentificationAlgorithm()).isNull();
+        }
+    }
+
+    @Test
+    void the_verification_settings_are_kept_when_references_are_resolved() {
+        ConnectionSettings settings =
+                ConnectionSettings.builder()
+                        .servers("opentls://a:4222")
+                        .token("${NATS_TEST_PASSWORD}")
+                        .verifyHostname(false)
+                        .insecureTrustAll(true)
+                        .build()
+                        .resolveEnvironmentReferences();
+        assertThat(settings.isVerifyHostname()).isFalse();
+        assertThat(settings.isInsecureTrustAll()).isTrue();
     }
 }

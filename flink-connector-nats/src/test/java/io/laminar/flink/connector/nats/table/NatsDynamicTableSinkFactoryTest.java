@@ -841,15 +841,57 @@ class NatsDynamicTableSinkFactoryTest {
     }
 
     @Test
+    void opentls_is_refused_at_planning_naming_tls_insecure_trust_all() {
+        Map<String, String> options = minimal();
+        options.put("servers", "opentls://a:4222");
+        assertRejected(options, "opentls://a:4222", "'tls.insecure-trust-all'");
+        for (String key : Arrays.asList("opentls", "io.nats.client.opentls")) {
+            options = minimal();
+            options.put("properties." + key, "true");
+            assertRejected(options, "'properties." + key + "'", "'tls.insecure-trust-all'");
+        }
+    }
+
+    @Test
+    void the_tls_verification_options_reach_the_settings_without_turning_tls_on() {
+        ConnectionSettings defaults = sink(SCHEMA, minimal()).connectionSettings();
+        assertThat(defaults.isVerifyHostname()).isTrue();
+        assertThat(defaults.isInsecureTrustAll()).isFalse();
+
+        Map<String, String> options = minimal();
+        options.put("tls.verify-hostname", "false");
+        ConnectionSettings unverified = sink(SCHEMA, options).connectionSettings();
+        assertThat(unverified.isVerifyHostname()).isFalse();
+        assertThat(unverified.getTls()).isNull();
+
+        options = minimal();
+        options.put("servers", "opentls://a:4222");
+        options.put("properties.opentls", "true");
+        options.put("tls.insecure-trust-all", "true");
+        ConnectionSettings trustAll = sink(SCHEMA, options).connectionSettings();
+        assertThat(trustAll.isInsecureTrustAll()).isTrue();
+        assertThat(trustAll.getTls()).isNull();
+    }
+
+    @Test
+    void a_jnats_tls_context_property_is_refused_naming_tls_verify_hostname() {
+        Map<String, String> options = minimal();
+        options.put("properties.trustStore", "/t.p12");
+        assertRejected(options, "'properties.trustStore'", "'tls.verify-hostname'", "'tls.*'");
+    }
+
+    @Test
     void run_time_connection_errors_name_the_options_as_sql_spells_them() {
         assertThat(
                         NatsConnectorOptions.SETTING_NAMES.rename(
                                 "raise 'maxReconnects' (-1 retries forever) or 'reconnectWait';"
-                                        + " check 'userInfo', 'certFile'/'keyFile' and 'servers'"))
+                                        + " check 'userInfo', 'certFile'/'keyFile' and 'servers';"
+                                        + " set 'verifyHostname' or 'insecureTrustAll'"))
                 .isEqualTo(
                         "raise 'reconnect.max-attempts' (-1 retries forever) or 'reconnect.wait';"
                                 + " check 'username'/'password', 'tls.cert-file'/'tls.key-file'"
-                                + " and 'servers'");
+                                + " and 'servers'; set 'tls.verify-hostname' or"
+                                + " 'tls.insecure-trust-all'");
     }
 
     @Test

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * A test PKI generated with {@code openssl} and the JDK's {@code keytool}: a CA, a server
  * certificate for 127.0.0.1/localhost signed by it, a client certificate signed by it (PKCS#1 RSA
  * key, as PEM and as a PKCS12 key store), trust stores (PKCS12 and JKS) holding the CA, and an
- * unrelated CA that trusts nothing of the above.
+ * unrelated CA that trusts nothing of the above. On request, server certificates signed by the CA
+ * for other names ({@link #serverTlsConfigFor}), for tests of host-name verification.
  *
  * <pre>{@code
  * TestCertificates pki = TestCertificates.generate(tempDir, "store-pw");
@@ -35,7 +36,12 @@ public final class TestCertificates {
     public final Path otherCaCert;
     public final String storePassword;
 
+    private final Path dir;
+    private final Path caKey;
+
     private TestCertificates(Path dir, String storePassword) {
+        this.dir = dir;
+        this.caKey = dir.resolve("ca-key.pem");
         this.caCert = dir.resolve("ca.pem");
         this.serverCert = dir.resolve("server.pem");
         this.serverKey = dir.resolve("server-key.pem");
@@ -60,12 +66,30 @@ public final class TestCertificates {
      * server requires client certificates signed by the CA (mutual TLS).
      */
     public String serverTlsConfig(boolean verifyClients) {
+        return tlsBlock(serverCert, serverKey, verifyClients);
+    }
+
+    /**
+     * A nats-server {@code tls} block (no client certificates) with a new server certificate signed
+     * by the CA whose only subject alternative names are {@code subjectAltNames}, e.g. {@code
+     * "DNS:other.example"}: a server that is not the host the client connects to.
+     */
+    public String serverTlsConfigFor(String subjectAltNames) {
+        String name = "server-" + subjectAltNames.replaceAll("[^A-Za-z0-9.]", "_");
+        Path cert = dir.resolve(name + ".pem");
+        Path key = dir.resolve(name + "-key.pem");
+        // No common name a verifier could fall back to: only the alternative names count.
+        serverCertificate(key, cert, "/O=Flink NATS Test", subjectAltNames);
+        return tlsBlock(cert, key, false);
+    }
+
+    private String tlsBlock(Path cert, Path key, boolean verifyClients) {
         return "tls {\n"
                 + "  cert_file: \""
-                + serverCert
+                + cert
                 + "\"\n"
                 + "  key_file: \""
-                + serverKey
+                + key
                 + "\"\n"
                 + "  ca_file: \""
                 + caCert
@@ -78,34 +102,9 @@ public final class TestCertificates {
     }
 
     private void create(Path dir) {
-        Path caKey = dir.resolve("ca-key.pem");
-        String ec = "ec_paramgen_curve:prime256v1";
         selfSignedCa(dir, caKey, caCert, "/CN=Flink NATS Test CA");
         selfSignedCa(dir, dir.resolve("other-ca-key.pem"), otherCaCert, "/CN=Unrelated CA");
-
-        Path serverCsr = dir.resolve("server.csr");
-        run(
-                dir,
-                "openssl",
-                "req",
-                "-new",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                ec,
-                "-nodes",
-                "-keyout",
-                serverKey.toString(),
-                "-out",
-                serverCsr.toString(),
-                "-subj",
-                "/CN=localhost");
-        sign(
-                dir,
-                serverCsr,
-                serverCert,
-                caKey,
-                "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
+        serverCertificate(serverKey, serverCert, "/CN=localhost", "IP:127.0.0.1,DNS:localhost");
 
         // PKCS#1 ("BEGIN RSA PRIVATE KEY"), the older format many tools still write.
         run(dir, "openssl", "genrsa", "-traditional", "-out", clientKey.toString(), "2048");
@@ -158,6 +157,32 @@ public final class TestCertificates {
                     "-storepass",
                     storePassword);
         }
+    }
+
+    private void serverCertificate(Path key, Path cert, String subject, String subjectAltNames) {
+        Path csr = dir.resolve(cert.getFileName() + ".csr");
+        run(
+                dir,
+                "openssl",
+                "req",
+                "-new",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                key.toString(),
+                "-out",
+                csr.toString(),
+                "-subj",
+                subject);
+        sign(
+                dir,
+                csr,
+                cert,
+                caKey,
+                "subjectAltName=" + subjectAltNames + "\nextendedKeyUsage=serverAuth\n");
     }
 
     private static void selfSignedCa(Path dir, Path key, Path cert, String subject) {

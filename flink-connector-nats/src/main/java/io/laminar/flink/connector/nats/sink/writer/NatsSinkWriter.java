@@ -81,6 +81,15 @@ public class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
                         PublishErrorClassifier::isFatalServerError,
                         metrics::disconnected,
                         metrics::reconnected);
+        if (connection.isInsecureTrustAll()) {
+            LOG.warn(
+                    names.rename(
+                            "'insecureTrustAll' is set: with opentls:// URLs or the jnats"
+                                    + " property opentls the NATS connection trusts every server"
+                                    + " certificate, so anyone on the way to NATS can read and"
+                                    + " change what the sink publishes and take its credentials."
+                                    + " Do not use it in production."));
+        }
         ServerErrors serverErrors = new ServerErrors(events, names);
         int poolSize = settings.getConnectionPoolSize();
         int slot = poolSize == 0 ? -1 : context.getTaskInfo().getIndexOfThisSubtask() % poolSize;

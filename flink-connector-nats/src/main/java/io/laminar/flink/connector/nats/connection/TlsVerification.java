@@ -1,0 +1,127 @@
+package io.laminar.flink.connector.nats.connection;
+
+import io.nats.client.Options;
+
+import javax.net.ssl.SSLContext;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Keeps TLS verifying what it should. With {@code verifyHostname} (the default) every TLS
+ * connection checks that the server's certificate names the host connected to, whether TLS comes
+ * from the TLS settings, from {@code tls://} or {@code wss://} URLs alone, or from jnats' {@code
+ * secure} property. {@code opentls://} URLs and jnats' {@code opentls} property, with which jnats
+ * trusts every certificate, need {@code insecureTrustAll}; jnats properties from which jnats builds
+ * a TLS context of its own, which checks no host name, need {@code verifyHostname} off.
+ */
+final class TlsVerification {
+
+    /** Built at run time: the shaded SQL jar would relocate the package name in a constant. */
+    static final String JNATS_PREFIX = String.join(".", "io", "nats", "client") + ".";
+
+    private static final List<String> OWN_CONTEXT_PROPERTIES =
+            List.of("keyStore", "trustStore", "ssl.context.factory.class");
+
+    private static final String SERVER_POOL_PROPERTY = "servers.pool.implementation.class";
+
+    private TlsVerification() {}
+
+    /** Refuses what would trust every certificate, or skip the host name, without being asked. */
+    static void check(ConnectionSettings settings) {
+        if (!settings.isInsecureTrustAll()) {
+            for (String server : settings.getServers()) {
+                if (server != null && server.toLowerCase(Locale.ROOT).startsWith("opentls://")) {
+                    throw new IllegalArgumentException(
+                            "'servers': '"
+                                    + Redaction.url(server)
+                                    + "' makes jnats trust every server certificate, so anyone on"
+                                    + " the way to NATS could read the traffic and take the"
+                                    + " credentials. Use tls:// with the TLS settings ('tls'), or"
+                                    + " set 'insecureTrustAll' to true to accept that.");
+                }
+            }
+        }
+        for (String key : settings.getProperties().keySet()) {
+            String name = unprefixed(key);
+            if (name.equals("opentls") && !settings.isInsecureTrustAll()) {
+                throw new IllegalArgumentException(
+                        "'properties."
+                                + key
+                                + "' makes jnats trust every server certificate, so anyone on the"
+                                + " way to NATS could read the traffic and take the credentials."
+                                + " Use the TLS settings ('tls'), or set 'insecureTrustAll' to"
+                                + " true to accept that.");
+            }
+            if (OWN_CONTEXT_PROPERTIES.contains(name) && settings.isVerifyHostname()) {
+                throw new IllegalArgumentException(
+                        "'properties."
+                                + key
+                                + "' makes jnats build a TLS context of its own, which does not"
+                                + " check the server's host name. Use the TLS settings ('tls'),"
+                                + " or set 'verifyHostname' to false.");
+            }
+        }
+    }
+
+    /** Gives {@code builder} the TLS context for {@code settings}, if they ask for TLS. */
+    static void apply(Options.Builder builder, ConnectionSettings settings) {
+        TlsSettings tls = settings.getTls();
+        SSLContext context = tls == null ? null : TlsMaterial.sslContext(tls);
+        if (settings.isVerifyHostname()) {
+            if (context == null && asksForTls(settings) && !asksToTrustAll(settings)) {
+                // What jnats would take for tls:// URLs, but verifying.
+                context = TlsMaterial.defaultContext();
+            }
+            if (context != null) {
+                ResolvedHosts hosts = new ResolvedHosts();
+                if (property(settings, SERVER_POOL_PROPERTY) == null) {
+                    builder.serverPool(hosts);
+                }
+                context = new HostnameVerifyingContext(context, hosts::nameOf);
+            }
+        }
+        if (context != null) {
+            // With a context, jnats upgrades to TLS whatever the URL's scheme.
+            builder.sslContext(context);
+        }
+    }
+
+    private static boolean asksForTls(ConnectionSettings settings) {
+        return hasScheme(settings, "tls://", "wss://")
+                || Boolean.parseBoolean(property(settings, "secure"));
+    }
+
+    private static boolean asksToTrustAll(ConnectionSettings settings) {
+        return hasScheme(settings, "opentls://")
+                || Boolean.parseBoolean(property(settings, "opentls"));
+    }
+
+    private static boolean hasScheme(ConnectionSettings settings, String... schemes) {
+        for (String server : settings.getServers()) {
+            String lower = server.toLowerCase(Locale.ROOT);
+            for (String scheme : schemes) {
+                if (lower.startsWith(scheme)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The value of the jnats property {@code name} (keys read as jnats reads them), or null. */
+    private static String property(ConnectionSettings settings, String name) {
+        for (Map.Entry<String, String> property : settings.getProperties().entrySet()) {
+            if (unprefixed(property.getKey()).replace('_', '.').equals(name)) {
+                return property.getValue();
+            }
+        }
+        return null;
+    }
+
+    /** A property key without jnats' optional prefix. */
+    static String unprefixed(String key) {
+        return key.startsWith(JNATS_PREFIX) ? key.substring(JNATS_PREFIX.length()) : key;
+    }
+}
