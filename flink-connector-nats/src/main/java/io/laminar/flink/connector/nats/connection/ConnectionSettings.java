@@ -35,6 +35,12 @@ import java.util.stream.Stream;
  * connectionName}, {@code connectionTimeout}, {@code reconnectWait}, {@code maxReconnects}, {@code
  * reconnectBufferSize}, {@code properties}.
  *
+ * <p>The settings that carry secrets, paths or servers ({@code servers}, {@code userInfo}, {@code
+ * token}, {@code credentialsFile}, {@code nkeySeedFile}, the TLS paths and passwords) may hold
+ * {@code ${NAME}} references to environment variables, resolved where the connection is made
+ * ({@link #resolveEnvironmentReferences}) for the variables the cluster allows. The others refuse
+ * references; in every setting {@code $${} writes a literal {@code ${}.
+ *
  * <pre>{@code
  * ConnectionSettings settings =
  *         ConnectionSettings.builder()
@@ -82,6 +88,11 @@ public final class ConnectionSettings implements Serializable {
     private final long reconnectBufferSize;
     private final Map<String, String> properties;
 
+    /**
+     * Whether these are the settings a writer connects with: references resolved, escapes undone.
+     */
+    private final boolean resolved;
+
     private ConnectionSettings(Builder b) {
         this.servers = Collections.unmodifiableList(new ArrayList<>(b.servers));
         this.username = emptyToNull(b.username);
@@ -98,6 +109,7 @@ public final class ConnectionSettings implements Serializable {
         this.maxReconnects = b.maxReconnects;
         this.reconnectBufferSize = b.reconnectBufferSize;
         this.properties = Collections.unmodifiableMap(new TreeMap<>(b.properties));
+        this.resolved = b.resolved;
         validate();
     }
 
@@ -111,7 +123,13 @@ public final class ConnectionSettings implements Serializable {
                 !servers.isEmpty(),
                 "'servers': at least one NATS server URL is required, e.g."
                         + " nats://localhost:4222");
-        servers.stream().filter(s -> !EnvironmentReferences.contains(s)).forEach(s -> checkUrl(s));
+        servers.stream()
+                .filter(s -> resolved || !EnvironmentReferences.contains(s))
+                .forEach(s -> checkUrl(s));
+        if (!resolved) {
+            EnvironmentReferences.requireNone(connectionName, "connectionName");
+            properties.forEach((k, v) -> EnvironmentReferences.requireNone(v, "properties." + k));
+        }
         require(
                 (username == null) == (password == null),
                 "'userInfo': "
@@ -177,51 +195,63 @@ public final class ConnectionSettings implements Serializable {
         return servers.stream().map(Redaction::url).collect(Collectors.joining(", ", "[", "]"));
     }
 
-    /** Every string value, for reference handling. */
+    /** The values that may hold references: those that carry secrets, paths or servers. */
+    private Stream<String> referenceValues() {
+        return Stream.concat(
+                servers.stream(),
+                Stream.of(username, password, token, credentialsFile, nkeySeedFile));
+    }
+
+    /** Every string value. */
     private Stream<String> values() {
-        return Stream.of(
-                        servers.stream(),
-                        Stream.of(username, password, token, credentialsFile, nkeySeedFile),
-                        Stream.of(connectionName),
-                        properties.values().stream())
+        return Stream.of(referenceValues(), Stream.of(connectionName), properties.values().stream())
                 .flatMap(s -> s);
     }
 
     /** Whether any value holds a {@code ${NAME}} reference still to be resolved. */
     public boolean hasEnvironmentReferences() {
-        return values().anyMatch(EnvironmentReferences::contains)
-                || (tls != null && tls.hasEnvironmentReferences());
+        return !resolved
+                && (referenceValues().anyMatch(EnvironmentReferences::contains)
+                        || (tls != null && tls.hasEnvironmentReferences()));
+    }
+
+    /** Whether resolving would change a value: a reference to replace or a {@code $${} to undo. */
+    private boolean needsResolving() {
+        return !resolved
+                && (values().anyMatch(v -> v != null && v.contains("${"))
+                        || (tls != null && tls.needsResolving()));
     }
 
     /**
      * These settings with every {@code ${NAME}} reference replaced from this process's environment,
-     * validated again. Called where the connection is made (the TaskManager).
+     * as far as {@code references} allows, and every {@code $${} written as {@code ${}; validated
+     * again. Called where the connection is made (the TaskManager). Only the settings that carry
+     * secrets, paths or servers hold references; the others refused them when built.
      *
-     * @throws IllegalArgumentException naming the setting and variable when one is not set
+     * @throws IllegalArgumentException naming the setting and the variable when the variable is not
+     *     allowed or not set (never its value)
      */
-    public ConnectionSettings resolveEnvironmentReferences() {
-        if (tls == null && values().noneMatch(v -> v != null && v.contains("${"))) {
+    public ConnectionSettings resolveEnvironmentReferences(EnvironmentReferences references) {
+        if (!needsResolving()) {
             return this;
         }
         List<String> resolvedServers = new ArrayList<>();
         for (String server : servers) {
-            resolvedServers.addAll(splitServers(EnvironmentReferences.resolve(server, "servers")));
+            resolvedServers.addAll(splitServers(references.resolve(server, "servers")));
         }
         Builder b =
                 toBuilder()
                         .servers(resolvedServers)
                         .userInfo(
-                                EnvironmentReferences.resolve(username, "username"),
-                                EnvironmentReferences.resolve(password, "password"))
-                        .token(EnvironmentReferences.resolve(token, "token"))
-                        .credentialsFile(
-                                EnvironmentReferences.resolve(credentialsFile, "credentialsFile"))
-                        .nkeySeedFile(EnvironmentReferences.resolve(nkeySeedFile, "nkeySeedFile"))
-                        .tls(tls == null ? null : tls.resolve(EnvironmentReferences::resolve))
-                        .connectionName(
-                                EnvironmentReferences.resolve(connectionName, "connectionName"));
-        properties.forEach(
-                (k, v) -> b.property(k, EnvironmentReferences.resolve(v, "properties." + k)));
+                                references.resolve(username, "username"),
+                                references.resolve(password, "password"))
+                        .token(references.resolve(token, "token"))
+                        .credentialsFile(references.resolve(credentialsFile, "credentialsFile"))
+                        .nkeySeedFile(references.resolve(nkeySeedFile, "nkeySeedFile"))
+                        .tls(tls == null ? null : tls.resolve(references))
+                        .connectionName(EnvironmentReferences.unescape(connectionName));
+        properties.forEach((k, v) -> b.property(k, EnvironmentReferences.unescape(v)));
+        b.resolved = true;
         return b.build();
     }
 
@@ -286,7 +316,7 @@ public final class ConnectionSettings implements Serializable {
      * {@code ${NAME}} references must have been resolved first.
      */
     public Options.Builder toOptionsBuilder(ConnectionListener connections, ErrorListener errors) {
-        if (hasEnvironmentReferences()) {
+        if (needsResolving()) {
             throw new IllegalStateException(
                     "Resolve the ${NAME} references before connecting (resolveEnvironmentReferences).");
         }
@@ -477,11 +507,7 @@ public final class ConnectionSettings implements Serializable {
         Map<String, String> maskedProperties = new TreeMap<>();
         properties.forEach(
                 (k, v) ->
-                        maskedProperties.put(
-                                k,
-                                SECRET_KEY.matcher(k).find() && !EnvironmentReferences.contains(v)
-                                        ? Redaction.MASK
-                                        : v));
+                        maskedProperties.put(k, SECRET_KEY.matcher(k).find() ? Redaction.MASK : v));
         return "ConnectionSettings{servers="
                 + redactedServers()
                 + ", username="
@@ -541,12 +567,15 @@ public final class ConnectionSettings implements Serializable {
         private int maxReconnects = DEFAULT_MAX_RECONNECTS;
         private long reconnectBufferSize = DEFAULT_RECONNECT_BUFFER_SIZE;
         private final Map<String, String> properties = new TreeMap<>();
+        private boolean resolved;
 
         private Builder() {}
 
         /**
          * A jnats {@code Options} property for anything not modelled here, e.g. {@code
-         * socket.send.buffer.size}; applied before the settings above, which win.
+         * socket.send.buffer.size}; applied before the settings above, which win. Taken as
+         * written: a {@code ${NAME}} reference is refused here ({@code $${} writes a literal {@code
+         * ${}); secrets have settings of their own, which take references.
          */
         public Builder property(String key, String value) {
             properties.put(key, value);
@@ -626,7 +655,10 @@ public final class ConnectionSettings implements Serializable {
             return this;
         }
 
-        /** The name the server shows for this connection (monitoring, logs). */
+        /**
+         * The name the server shows for this connection (monitoring, logs). Taken as written: a
+         * {@code ${NAME}} reference is refused here ({@code $${} writes a literal {@code ${}).
+         */
         public Builder connectionName(String name) {
             this.connectionName = name;
             return this;

@@ -5,23 +5,23 @@ import org.apache.flink.annotation.PublicEvolving;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.StringJoiner;
-import java.util.function.BiFunction;
 
 /**
  * TLS for the NATS connection: whom to trust (a trust store, or CA certificates in a PEM file) and,
  * for mutual TLS, the client's own certificate (a key store, or a certificate and key in PEM
  * files). With nothing set, TLS uses the JVM's default trust store. Immutable and validated on
  * construction; {@link #toString()} masks the passwords. Paths are read where the connection is
- * made (the TaskManager); every value may be a {@code ${NAME}} reference to an environment
- * variable. Error messages name the settings {@code trustStorePath}, {@code trustStorePassword},
- * {@code trustStoreType}, {@code keyStorePath}, {@code keyStorePassword}, {@code keyStoreType},
- * {@code caCertFile}, {@code certFile} and {@code keyFile}.
+ * made (the TaskManager); paths and passwords may be {@code ${NAME}} references to environment
+ * variables the cluster allows (the store types may not). Error messages name the settings {@code
+ * trustStorePath}, {@code trustStorePassword}, {@code trustStoreType}, {@code keyStorePath}, {@code
+ * keyStorePassword}, {@code keyStoreType}, {@code caCertFile}, {@code certFile} and {@code
+ * keyFile}.
  *
  * <pre>{@code
  * TlsSettings tls =
  *         TlsSettings.builder()
- *                 .trustStore("/etc/nats/truststore.p12", "${TRUSTSTORE_PASSWORD}")
- *                 .keyStore("/etc/nats/client.p12", "${KEYSTORE_PASSWORD}")
+ *                 .trustStore("/etc/nats/truststore.p12", "${NATS_TRUSTSTORE_PASSWORD}")
+ *                 .keyStore("/etc/nats/client.p12", "${NATS_KEYSTORE_PASSWORD}")
  *                 .build();
  * // or PEM files, as nats-server itself uses them:
  * TlsSettings pem =
@@ -62,8 +62,12 @@ public final class TlsSettings implements Serializable {
     /** The values by the indexes above; null when not set. */
     private final String[] values;
 
-    private TlsSettings(String[] values) {
+    /** Whether references are resolved and escapes undone: the settings a writer connects with. */
+    private final boolean resolved;
+
+    private TlsSettings(String[] values, boolean resolved) {
         this.values = values.clone();
+        this.resolved = resolved;
         for (int i = 0; i < this.values.length; i++) {
             if (this.values[i] != null && this.values[i].isEmpty()) {
                 this.values[i] = null;
@@ -72,12 +76,21 @@ public final class TlsSettings implements Serializable {
         validate();
     }
 
+    private static boolean takesReferences(int setting) {
+        return setting != TRUST_STORE_TYPE && setting != KEY_STORE_TYPE;
+    }
+
     /** Starts a builder. */
     public static Builder builder() {
         return new Builder();
     }
 
     private void validate() {
+        for (int i = 0; i < values.length && !resolved; i++) {
+            if (!takesReferences(i)) {
+                EnvironmentReferences.requireNone(values[i], NAMES[i]);
+            }
+        }
         require(
                 !(has(TRUST_STORE_PATH) && has(CA_CERT_FILE)),
                 "Set either %s or %s (PEM) to say which servers to trust, not both.",
@@ -126,16 +139,30 @@ public final class TlsSettings implements Serializable {
 
     /** Whether any value holds a {@code ${NAME}} reference still to be resolved. */
     boolean hasEnvironmentReferences() {
-        return Arrays.stream(values).anyMatch(EnvironmentReferences::contains);
+        return !resolved && Arrays.stream(values).anyMatch(EnvironmentReferences::contains);
     }
 
-    /** These settings with every value passed through {@code resolve(value, settingName)}. */
-    TlsSettings resolve(BiFunction<String, String, String> resolve) {
-        String[] resolved = new String[values.length];
-        for (int i = 0; i < values.length; i++) {
-            resolved[i] = resolve.apply(values[i], NAMES[i]);
+    /** Whether resolving would change a value: a reference to replace or a {@code $${} to undo. */
+    boolean needsResolving() {
+        return !resolved && Arrays.stream(values).anyMatch(v -> v != null && v.contains("${"));
+    }
+
+    /**
+     * These settings with the references in paths and passwords resolved by {@code references},
+     * and {@code $${} written as {@code ${} in every value.
+     */
+    TlsSettings resolve(EnvironmentReferences references) {
+        if (resolved) {
+            return this;
         }
-        return new TlsSettings(resolved);
+        String[] out = new String[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] =
+                    takesReferences(i)
+                            ? references.resolve(values[i], NAMES[i])
+                            : EnvironmentReferences.unescape(values[i]);
+        }
+        return new TlsSettings(out, true);
     }
 
     @Override
@@ -216,7 +243,7 @@ public final class TlsSettings implements Serializable {
 
         /** Validates and builds the settings. */
         public TlsSettings build() {
-            return new TlsSettings(values);
+            return new TlsSettings(values, false);
         }
     }
 }

@@ -19,8 +19,10 @@ import java.util.Map;
 /**
  * Every option of the {@code nats_sink} table connector, with its description. The spec's names
  * ({@code subject_field}, ...) are the keys; Flink-style dashed names are accepted as fallbacks.
- * Values may contain {@code ${NAME}} references to environment variables, resolved on the
- * TaskManager when the writer connects.
+ * The options that carry secrets, paths or servers (servers, username, password, token, the
+ * credentials and NKey files, the TLS paths and passwords) may hold {@code ${NAME}} references to
+ * environment variables, resolved on the TaskManager when the writer connects, for the variables
+ * the cluster allows ({@code nats.environment-references.allowed}); the other options refuse them.
  */
 @PublicEvolving
 public final class NatsConnectorOptions {

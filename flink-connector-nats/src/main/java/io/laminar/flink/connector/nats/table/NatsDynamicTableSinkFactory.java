@@ -278,7 +278,8 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
                             + " column with each row's subject), or declare a 'subject' metadata"
                             + " column.");
         }
-        if (subject != null && !EnvironmentReferences.contains(subject)) {
+        if (subject != null) {
+            subject = literal(subject, SUBJECT.key());
             String problem = Subjects.problem(subject);
             if (problem != null) {
                 throw new ValidationException(
@@ -400,26 +401,23 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
                                     + ".");
                 }
                 String key = field.getKey();
-                String value = field.getValue().asText();
-                checkHeader(HEADERS.key(), key, value);
-                headers.put(key, value);
+                headers.put(key, checkHeader(HEADERS.key(), key, field.getValue().asText()));
             }
         }
         for (Map.Entry<String, String> e : options.entrySet()) {
             if (e.getKey().startsWith(HEADERS_PREFIX)) {
                 String key = e.getKey().substring(HEADERS_PREFIX.length());
-                checkHeader(e.getKey(), key, e.getValue());
-                headers.put(key, e.getValue());
+                headers.put(key, checkHeader(e.getKey(), key, e.getValue()));
             }
         }
         return headers;
     }
 
     /**
-     * Checks a static header at planning time; a value with {@code ${NAME}} references is checked
-     * once they are resolved, on the TaskManager. The value is never shown: it may be a secret.
+     * Checks a static header at planning time and returns the value to send. The value is never
+     * shown: it may be a secret.
      */
-    private static void checkHeader(String option, String key, String value) {
+    private static String checkHeader(String option, String key, String value) {
         String problem = MessageHeaders.nameProblem(key);
         if (problem != null) {
             throw new ValidationException(
@@ -431,19 +429,31 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
                             + problem
                             + ".");
         }
-        if (!EnvironmentReferences.contains(value)) {
-            problem = MessageHeaders.valueProblem(value);
-            if (problem != null) {
-                throw new ValidationException(
-                        "Option '"
-                                + option
-                                + "': the value of header '"
-                                + key
-                                + "' cannot be sent: "
-                                + problem
-                                + ".");
-            }
+        String literal = literal(value, option);
+        problem = MessageHeaders.valueProblem(literal);
+        if (problem != null) {
+            throw new ValidationException(
+                    "Option '"
+                            + option
+                            + "': the value of header '"
+                            + key
+                            + "' cannot be sent: "
+                            + problem
+                            + ".");
         }
+        return literal;
+    }
+
+    /**
+     * The value of an option that takes no {@code ${NAME}} references (subject, headers): one is
+     * refused rather than sent as text, and {@code $${} becomes {@code ${}.
+     */
+    private static String literal(String value, String option) {
+        return settings(
+                () -> {
+                    EnvironmentReferences.requireNone(value, option);
+                    return EnvironmentReferences.unescape(value);
+                });
     }
 
     private static <T> T get(Configuration config, ConfigOption<T> option) {

@@ -1,7 +1,5 @@
 package io.laminar.flink.connector.nats.table;
 
-import io.laminar.flink.connector.nats.connection.EnvironmentReferences;
-import io.laminar.flink.connector.nats.sink.MessageHeaders;
 import io.laminar.flink.connector.nats.sink.NatsMessage;
 import io.laminar.flink.connector.nats.sink.NatsMessageSerializer;
 
@@ -40,26 +38,9 @@ final class RowDataMessageSerializer implements NatsMessageSerializer<RowData> {
     public void open(SerializationSchema.InitializationContext context) throws Exception {
         payloadSchema.open(context);
         payloadRow = ProjectedRowData.from(routing.payloadFields);
-        subject = EnvironmentReferences.resolve(routing.staticSubject, "subject");
-        headers = new LinkedHashMap<>();
-        routing.staticHeaders.forEach(
-                (k, v) -> headers.put(k, EnvironmentReferences.resolve(v, "headers." + k)));
-        headers.forEach(
-                (k, v) -> {
-                    String problem = MessageHeaders.valueProblem(v);
-                    if (problem != null) {
-                        // Planning checked every value without a ${NAME} reference.
-                        throw new IllegalArgumentException(
-                                "Static header '"
-                                        + k
-                                        + "' (option 'headers' or 'headers."
-                                        + k
-                                        + "'): its value, once its ${NAME} references are"
-                                        + " resolved, cannot be sent: "
-                                        + problem
-                                        + ".");
-                    }
-                });
+        // Taken as written: planning refused ${NAME} references here and checked every value.
+        subject = routing.staticSubject;
+        headers = new LinkedHashMap<>(routing.staticHeaders);
     }
 
     @Override

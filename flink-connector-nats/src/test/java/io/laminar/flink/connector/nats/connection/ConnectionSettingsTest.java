@@ -239,8 +239,54 @@ class ConnectionSettingsTest {
                         .verifyHostname(false)
                         .insecureTrustAll(true)
                         .build()
-                        .resolveEnvironmentReferences();
+                        .resolveEnvironmentReferences(
+                                EnvironmentReferences.allowing("NATS_*", "the test"));
         assertThat(settings.isVerifyHostname()).isFalse();
         assertThat(settings.isInsecureTrustAll()).isTrue();
+    }
+
+    @Test
+    void settings_that_carry_no_secret_path_or_server_refuse_references() {
+        assertThatThrownBy(
+                        () ->
+                                ConnectionSettings.builder()
+                                        .servers("nats://h:4222")
+                                        .connectionName("${NATS_PASSWORD}")
+                                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'connectionName' holds the reference ${NATS_PASSWORD}")
+                .hasMessageContaining("'userInfo'")
+                .hasMessageContaining("$${");
+        assertThatThrownBy(
+                        () ->
+                                ConnectionSettings.builder()
+                                        .servers("nats://h:4222")
+                                        .property("keystore_password", "${NATS_KS_PW}")
+                                        .build())
+                .hasMessageContaining("'properties.keystore_password' holds the reference");
+        assertThatThrownBy(
+                        () ->
+                                TlsSettings.builder()
+                                        .trustStore("${NATS_DIR}/t.p12", "${NATS_PW}")
+                                        .trustStoreType("${NATS_TYPE}")
+                                        .build())
+                .hasMessageContaining("'trustStoreType' holds the reference ${NATS_TYPE}");
+    }
+
+    @Test
+    void an_escape_in_a_setting_without_references_is_undone_where_the_connection_is_made() {
+        ConnectionSettings settings =
+                ConnectionSettings.builder()
+                        .servers("nats://h:4222")
+                        .connectionName("job-$${NATS_PASSWORD}")
+                        .property("inbox_prefix", "_IN$${X}")
+                        .build();
+        assertThatThrownBy(() -> settings.toOptionsBuilder((c, e) -> {}, null))
+                .isInstanceOf(IllegalStateException.class);
+        ConnectionSettings resolved =
+                settings.resolveEnvironmentReferences(EnvironmentReferences.allowing("", "none"));
+        assertThat(resolved.getProperties()).containsEntry("inbox_prefix", "_IN${X}");
+        assertThat(resolved.toOptionsBuilder((c, e) -> {}, null).build().getConnectionName())
+                .isEqualTo("job-${NATS_PASSWORD}");
     }
 }

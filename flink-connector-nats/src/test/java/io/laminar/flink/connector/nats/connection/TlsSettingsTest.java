@@ -81,7 +81,9 @@ class TlsSettingsTest {
                         .build();
         assertThat(settings.hasEnvironmentReferences()).isTrue();
         assertThat(settings.toString()).doesNotContain("resolved-pw");
-        ConnectionSettings resolved = settings.resolveEnvironmentReferences();
+        EnvironmentReferences references =
+                EnvironmentReferences.allowing("KS_PW, DIR, NOT_*", "'key'");
+        ConnectionSettings resolved = settings.resolveEnvironmentReferences(references);
         assertThat(resolved.getTls())
                 .isEqualTo(TlsSettings.builder().keyStore("/secrets/k.p12", "resolved-pw").build());
         assertThat(resolved.hasEnvironmentReferences()).isFalse();
@@ -95,7 +97,7 @@ class TlsSettingsTest {
                                         .trustStore("/t.p12", "${NOT_SET_ANYWHERE}")
                                         .build())
                         .build();
-        assertThatThrownBy(unset::resolveEnvironmentReferences)
+        assertThatThrownBy(() -> unset.resolveEnvironmentReferences(references))
                 .hasMessageContaining("'trustStorePassword'")
                 .hasMessageContaining("NOT_SET_ANYWHERE");
     }

@@ -1,6 +1,7 @@
 package io.laminar.flink.connector.nats.table;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
+import io.laminar.flink.connector.nats.connection.EnvironmentReferences;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
@@ -486,14 +487,51 @@ class NatsDynamicTableSinkFactoryTest {
     }
 
     @Test
-    void references_in_servers_and_subject_are_not_validated_at_planning() {
+    void a_reference_in_servers_is_not_validated_at_planning() {
         Map<String, String> options = minimal();
         options.put("servers", "${NATS_URL}");
-        options.put("subject", "${ORDERS_SUBJECT}");
         NatsDynamicTableSink sink = sink(SCHEMA, options);
         assertThat(sink.connectionSettings().getServers()).containsExactly("${NATS_URL}");
         assertThat(sink.connectionSettings().hasEnvironmentReferences()).isTrue();
-        assertThat(sink.routing().staticSubject).isEqualTo("${ORDERS_SUBJECT}");
+    }
+
+    /**
+     * Only the options that carry secrets, paths or servers take references; in the others a
+     * reference is refused, naming the option, rather than sent as text or resolved.
+     */
+    @Test
+    void a_reference_in_an_option_that_takes_none_is_refused_naming_the_option() {
+        Map<String, String> cases = new LinkedHashMap<>();
+        cases.put("subject", "orders.${NATS_REGION}");
+        cases.put("headers.x-note", "${NATS_PASSWORD}");
+        cases.put("headers", "{\"x-note\":\"${NATS_PASSWORD}\"}");
+        cases.put("connection_name", "${NATS_PASSWORD}");
+        cases.put("properties.keystore_password", "${NATS_KS_PW}");
+        cases.put("tls.trust-store.type", "${NATS_TYPE}");
+        cases.forEach(
+                (option, value) -> {
+                    Map<String, String> options = minimal();
+                    options.put(option, value);
+                    if (option.startsWith("tls.")) {
+                        options.put("tls.trust-store.path", "/t.p12");
+                    }
+                    assertRejected(
+                            options,
+                            "'" + option + "' holds the reference ${NATS_",
+                            "'username'/'password'",
+                            "'tls.trust-store.path'",
+                            "$${");
+                });
+    }
+
+    @Test
+    void an_escape_in_subject_and_headers_is_undone_at_planning() {
+        Map<String, String> options = minimal();
+        options.put("subject", "orders.$${REGION}");
+        options.put("headers.x-note", "see $${NATS_PASSWORD}");
+        RowRouting routing = sink(SCHEMA, options).routing();
+        assertThat(routing.staticSubject).isEqualTo("orders.${REGION}");
+        assertThat(routing.staticHeaders).containsEntry("x-note", "see ${NATS_PASSWORD}");
     }
 
     /** {@code $${} writes a literal {@code ${}, also when the settings hold no real reference. */
@@ -503,7 +541,10 @@ class NatsDynamicTableSinkFactoryTest {
         options.put("username", "publisher");
         options.put("password", "pa$${NOT_A_VARIABLE}");
         ConnectionSettings resolved =
-                sink(SCHEMA, options).connectionSettings().resolveEnvironmentReferences();
+                sink(SCHEMA, options)
+                        .connectionSettings()
+                        .resolveEnvironmentReferences(
+                                EnvironmentReferences.allowing("NATS_*", "the test"));
         assertThat(resolved)
                 .isEqualTo(
                         ConnectionSettings.builder()
@@ -675,14 +716,6 @@ class NatsDynamicTableSinkFactoryTest {
                 options,
                 "Option 'headers.x:note': the header name 'x:note' cannot be sent: it contains ':'"
                         + " at position 1");
-    }
-
-    @Test
-    void a_header_value_with_an_environment_reference_is_checked_once_resolved() {
-        Map<String, String> options = minimal();
-        options.put("headers.x-token", "${" + TEST_PASSWORD_VARIABLE + "}");
-        assertThat(sink(SCHEMA, options).routing().staticHeaders)
-                .containsOnly(entry("x-token", "${" + TEST_PASSWORD_VARIABLE + "}"));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.laminar.flink.connector.nats.table;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
+import io.laminar.flink.connector.nats.connection.EnvironmentReferences;
 import io.laminar.flink.connector.nats.connection.TlsSettings;
 import io.laminar.flink.connector.nats.sink.NatsSink;
 import io.laminar.flink.connector.nats.testutils.FlinkEnvironment;
@@ -122,7 +123,8 @@ class NatsSecretsITCase {
                         .token("${NATS_TEST_TOKEN}")
                         .tls(tls().build())
                         .build()
-                        .resolveEnvironmentReferences()
+                        .resolveEnvironmentReferences(
+                                EnvironmentReferences.allowing("NATS_TEST_*", "the test"))
                         .toOptionsBuilder((c, e) -> {}, new ErrorListener() {})
                         .build());
     }

@@ -70,8 +70,12 @@ public class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
         SettingNames names = settings.getSettingNames();
         ConnectionSettings connection;
         try {
-            // ${NAME} references are resolved here, on the TaskManager, never at planning time.
-            connection = settings.getConnection().resolveEnvironmentReferences();
+            // ${NAME} references are resolved here, on the TaskManager, never at planning time,
+            // and only for the variables the cluster's configuration allows.
+            connection =
+                    settings.getConnection()
+                            .resolveEnvironmentReferences(
+                                    ClusterConfiguration.of(context).environmentReferences());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(names.rename(e.getMessage()), e);
         }
