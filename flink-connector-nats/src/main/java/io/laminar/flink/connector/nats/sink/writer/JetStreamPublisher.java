@@ -191,6 +191,8 @@ final class JetStreamPublisher implements NatsPublisher {
                 }
             }
             final int index = issued;
+            // jnats cancels the request after the connection's request cleanup interval, which
+            // the writer made at least the ack timeout: the ack timeout is what gives up.
             future.orTimeout(settings.getAckTimeout().toMillis(), TimeUnit.MILLISECONDS)
                     .whenComplete(
                             (ack, error) -> {
