@@ -13,6 +13,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -320,13 +321,8 @@ public final class ConnectionSettings implements Serializable {
             throw new IllegalStateException(
                     "Resolve the ${NAME} references before connecting (resolveEnvironmentReferences).");
         }
-        // jnats reads property keys with or without its "io.nats.client." prefix. The prefix is
-        // stripped here, because the shaded SQL jar relocates the package name inside string
-        // constants too, and a long key would then match nothing.
-        Properties props = new Properties();
-        properties.forEach((k, v) -> props.put(TlsVerification.unprefixed(k), v));
         Options.Builder builder =
-                new Options.Builder(props)
+                new Options.Builder(jnatsProperties())
                         .servers(servers.toArray(new String[0]))
                         .connectionTimeout(connectionTimeout)
                         .reconnectWait(reconnectWait)
@@ -352,6 +348,34 @@ public final class ConnectionSettings implements Serializable {
         }
         TlsVerification.apply(builder, this);
         return builder;
+    }
+
+    /** The properties as jnats reads them. */
+    private Properties jnatsProperties() {
+        // jnats reads property keys with or without its "io.nats.client." prefix. The prefix is
+        // stripped here, because the shaded SQL jar relocates the package name inside string
+        // constants too, and a long key would then match nothing.
+        Properties props = new Properties();
+        properties.forEach((k, v) -> props.put(TlsVerification.unprefixed(k), v));
+        return props;
+    }
+
+    /**
+     * jnats' request cleanup interval as the properties set it ({@code cleanupinterval}: a {@link
+     * Duration} or milliseconds, a negative one ignored, as jnats reads it), else jnats' default.
+     */
+    Duration requestCleanupInterval() {
+        String value = Options.getPropertyValue(jnatsProperties(), Options.PROP_CLEANUP_INTERVAL);
+        if (value == null) {
+            return Options.DEFAULT_REQUEST_CLEANUP_INTERVAL;
+        }
+        Duration interval;
+        try {
+            interval = Duration.parse(value);
+        } catch (DateTimeParseException e) {
+            interval = Duration.ofMillis(Integer.parseInt(value));
+        }
+        return interval.isNegative() ? Options.DEFAULT_REQUEST_CLEANUP_INTERVAL : interval;
     }
 
     private static String readable(String path, String setting) {

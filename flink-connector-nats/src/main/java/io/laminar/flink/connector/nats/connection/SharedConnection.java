@@ -63,11 +63,21 @@ public final class SharedConnection implements ConnectionListener, ErrorListener
      * slot} below 0 gives the caller a connection of its own. {@code ${NAME}} references must have
      * been resolved.
      *
+     * <p>{@code requestLifetime} is how long a request made without a timeout of its own (a
+     * JetStream {@code publishAsync}) must be able to wait for its reply, or null when the caller
+     * makes none. jnats gives such a request its request cleanup interval as its timeout, so the
+     * connection is made with an interval at least this long; writers that need different lifetimes
+     * do not share a connection.
+     *
      * @throws NatsConnectionException when connecting fails (nothing is kept then)
      */
     public static SharedConnection acquire(
-            ConnectionSettings settings, String jobId, int slot, ConnectionEvents events) {
-        List<Object> key = slot < 0 ? null : Arrays.asList(jobId, settings, slot);
+            ConnectionSettings settings,
+            Duration requestLifetime,
+            String jobId,
+            int slot,
+            ConnectionEvents events) {
+        List<Object> key = slot < 0 ? null : Arrays.asList(jobId, settings, requestLifetime, slot);
         SharedConnection shared;
         if (key == null) {
             shared = new SharedConnection(null);
@@ -88,7 +98,7 @@ public final class SharedConnection implements ConnectionListener, ErrorListener
         try {
             synchronized (shared) {
                 if (shared.connection == null) {
-                    shared.connection = connect(settings, shared, events);
+                    shared.connection = connect(settings, requestLifetime, shared, events);
                 } else {
                     LOG.debug("Sharing the NATS connection of {} other writer(s).", shared.users);
                 }
@@ -102,10 +112,18 @@ public final class SharedConnection implements ConnectionListener, ErrorListener
 
     /** Connects; {@code listener} gets the events, {@code events} explains a failure. */
     private static Connection connect(
-            ConnectionSettings settings, SharedConnection listener, ConnectionEvents events) {
+            ConnectionSettings settings,
+            Duration requestLifetime,
+            SharedConnection listener,
+            ConnectionEvents events) {
         Options options;
         try {
-            options = settings.toOptionsBuilder(listener, listener).build();
+            Options.Builder builder = settings.toOptionsBuilder(listener, listener);
+            if (requestLifetime != null
+                    && requestLifetime.compareTo(settings.requestCleanupInterval()) > 0) {
+                builder.requestCleanupInterval(requestLifetime);
+            }
+            options = builder.build();
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new NatsConnectionException(
                     "Invalid NATS connection settings: "

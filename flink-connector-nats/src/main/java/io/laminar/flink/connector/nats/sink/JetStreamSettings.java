@@ -139,7 +139,11 @@ public final class JetStreamSettings implements Serializable {
             return this;
         }
 
-        /** How long to wait for one acknowledgement before the record is published again. */
+        /**
+         * How long to wait for one acknowledgement before the record is published again. The
+         * writer's connection keeps a publish waiting at least this long, also above jnats' request
+         * cleanup interval (5 s by default), after which jnats alone would give it up.
+         */
         public Builder ackTimeout(Duration timeout) {
             this.ackTimeout = timeout;
             return this;

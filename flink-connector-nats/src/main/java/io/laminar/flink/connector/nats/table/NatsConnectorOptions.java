@@ -401,7 +401,9 @@ public final class NatsConnectorOptions {
                     .defaultValue(JetStreamSettings.DEFAULT_ACK_TIMEOUT)
                     .withDescription(
                             "How long to wait for one acknowledgement before the row is"
-                                    + " published again.");
+                                    + " published again. The sink's connection keeps a publish"
+                                    + " waiting at least this long, also above jnats' 5 s request"
+                                    + " cleanup interval.");
 
     public static final ConfigOption<Integer> JETSTREAM_MAX_PENDING_ACKS =
             ConfigOptions.key("jetstream.max-pending-acks")

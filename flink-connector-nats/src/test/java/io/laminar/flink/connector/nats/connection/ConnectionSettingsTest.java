@@ -63,6 +63,22 @@ class ConnectionSettingsTest {
     }
 
     @Test
+    void the_request_cleanup_interval_is_read_from_the_properties_as_jnats_reads_it() {
+        ConnectionSettings.Builder settings = ConnectionSettings.builder().servers("nats://h:4222");
+        assertThat(settings.build().requestCleanupInterval())
+                .isEqualTo(Options.DEFAULT_REQUEST_CLEANUP_INTERVAL);
+        assertThat(settings.property("cleanupinterval", "20000").build().requestCleanupInterval())
+                .isEqualTo(java.time.Duration.ofSeconds(20));
+        assertThat(
+                        ConnectionSettings.builder()
+                                .servers("nats://h:4222")
+                                .property("io.nats.client.cleanupinterval", "PT1M")
+                                .build()
+                                .requestCleanupInterval())
+                .isEqualTo(java.time.Duration.ofMinutes(1));
+    }
+
+    @Test
     void url_user_info_becomes_the_credentials_for_discovered_servers_too() {
         Options withPassword =
                 ConnectionSettings.builder()

@@ -1,10 +1,16 @@
 package io.laminar.flink.connector.nats.testutils;
 
+import io.nats.client.support.JsonParser;
+import io.nats.client.support.JsonValue;
+import io.nats.client.support.JsonValueUtils;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
@@ -63,6 +69,25 @@ final class NatsMonitoring {
             count++;
         }
         return count;
+    }
+
+    /**
+     * When the server accepted the client connection named {@code name} (from {@code /connz}), or
+     * null when there is none or the server does not answer.
+     */
+    Instant connectedAt(String name) {
+        String connz = get("/connz?limit=100000");
+        if (connz == null) {
+            return null;
+        }
+        for (JsonValue connection :
+                JsonValueUtils.readArray(JsonParser.parseUnchecked(connz), "connections")) {
+            if (name.equals(JsonValueUtils.readString(connection, "name"))) {
+                return OffsetDateTime.parse(JsonValueUtils.readString(connection, "start"))
+                        .toInstant();
+            }
+        }
+        return null;
     }
 
     /** How many distinct servers this one has routes to (from {@code /routez}); 0 if no answer. */

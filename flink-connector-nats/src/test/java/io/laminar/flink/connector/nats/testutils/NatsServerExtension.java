@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 
 /**
  * JUnit 5 extension that runs a real {@code nats-server} process on a free loopback port for the
@@ -276,6 +277,14 @@ public final class NatsServerExtension
             throw new IllegalStateException("the monitoring port did not answer");
         }
         return count;
+    }
+
+    /**
+     * When the server accepted the client connection named {@code name} (from {@code /connz}), or
+     * null when it has none. Needs {@link Builder#monitoring()}.
+     */
+    public Instant connectedAt(String name) {
+        return monitoring().connectedAt(name);
     }
 
     /** The server's monitoring endpoint; throws unless it was built with monitoring. */

@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -53,6 +55,7 @@ final class JetStreamPublisher implements NatsPublisher {
     private final JetStreamManagement management;
     private final Semaphore pendingAcks;
     private final ScheduledExecutorService resolver;
+    private final StreamLookup streams;
     private final PublishOptions expectedStreamOnly;
 
     private volatile boolean closed;
@@ -79,6 +82,7 @@ final class JetStreamPublisher implements NatsPublisher {
                         });
         executor.setRemoveOnCancelPolicy(true);
         this.resolver = executor;
+        this.streams = new StreamLookup(management, System::nanoTime);
         this.expectedStreamOnly =
                 settings.getExpectedStream() == null
                         ? null
@@ -191,6 +195,8 @@ final class JetStreamPublisher implements NatsPublisher {
                 }
             }
             final int index = issued;
+            // jnats cancels the request after the connection's request cleanup interval, which
+            // the writer made at least the ack timeout: the ack timeout is what gives up.
             future.orTimeout(settings.getAckTimeout().toMillis(), TimeUnit.MILLISECONDS)
                     .whenComplete(
                             (ack, error) -> {
@@ -262,6 +268,15 @@ final class JetStreamPublisher implements NatsPublisher {
             options = builder.build();
         }
         return jetStream.publishAsync(message.getSubject(), headers, message.getPayload(), options);
+    }
+
+    private static NatsSinkException noStream(String subject) {
+        return new NatsSinkException(
+                "Cannot publish to subject '"
+                        + subject
+                        + "': no JetStream stream captures it (the server answered 503 no"
+                        + " responders). Create a stream for the subject or publish with JetStream"
+                        + " disabled.");
     }
 
     private void fail(int records, ResultHandler<NatsMessage> result, Exception e) {
@@ -342,6 +357,8 @@ final class JetStreamPublisher implements NatsPublisher {
         private void settle() {
             Exception failure = fatal;
             List<NatsMessage> retry = new ArrayList<>();
+            // Whether no stream captures a subject, decided once per batch for each subject.
+            Map<String, Boolean> noStream = new HashMap<>();
             for (int i = 0; i < failures.length; i++) {
                 boolean unpublished = notPublishedFrom >= 0 && i >= notPublishedFrom;
                 if (failures[i] == null && !unpublished) {
@@ -349,7 +366,7 @@ final class JetStreamPublisher implements NatsPublisher {
                 }
                 NatsMessage message = batch.get(i);
                 if (failures[i] != null && failure == null) {
-                    failure = fatalOrNull(message, failures[i]);
+                    failure = fatalOrNull(message, failures[i], noStream);
                 }
                 retry.add(message);
             }
@@ -379,7 +396,8 @@ final class JetStreamPublisher implements NatsPublisher {
         }
 
         /** The fatal exception for a failed publish, or null when it is worth retrying. */
-        private Exception fatalOrNull(NatsMessage message, Throwable error) {
+        private Exception fatalOrNull(
+                NatsMessage message, Throwable error, Map<String, Boolean> noStream) {
             NatsSinkException serverError = serverErrors.poll();
             if (serverError != null) {
                 return serverError;
@@ -393,27 +411,15 @@ final class JetStreamPublisher implements NatsPublisher {
                     return PublishErrorClassifier.jetStreamFatal(
                             error, message.getSubject(), settings.getExpectedStream());
                 case NO_RESPONDERS:
-                    return noStreamOrNull(message.getSubject());
+                    // Nobody answered: fatal when no stream captures the subject, else (a stream
+                    // electing a leader, or the lookup failed) retried.
+                    String subject = message.getSubject();
+                    return noStream.computeIfAbsent(subject, streams::noStreamCaptures)
+                            ? noStream(subject)
+                            : null;
                 default:
                     return null;
             }
-        }
-
-        /** Nobody answered: fatal when no stream captures the subject, else a leader election. */
-        private NatsSinkException noStreamOrNull(String subject) {
-            try {
-                if (management.getStreamNames(subject).isEmpty()) {
-                    return new NatsSinkException(
-                            "Cannot publish to subject '"
-                                    + subject
-                                    + "': no JetStream stream captures it (the server answered"
-                                    + " 503 no responders). Create a stream for the subject or"
-                                    + " publish with JetStream disabled.");
-                }
-            } catch (IOException | JetStreamApiException | RuntimeException e) {
-                LOG.debug("Could not look up the streams for '{}': {}", subject, e.toString());
-            }
-            return null;
         }
     }
 }

@@ -100,7 +100,11 @@ public class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
         try {
             this.shared =
                     SharedConnection.acquire(
-                            connection, context.getJobInfo().getJobId().toString(), slot, events);
+                            connection,
+                            requestLifetime(settings),
+                            context.getJobInfo().getJobId().toString(),
+                            slot,
+                            events);
         } catch (NatsConnectionException e) {
             throw serverErrors.wrap(e);
         }
@@ -135,6 +139,15 @@ public class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
             }
             throw new NatsSinkException("Could not set up JetStream publishing: " + e, e);
         }
+    }
+
+    /**
+     * How long jnats must keep a request waiting for its reply: a JetStream publish waits for its
+     * ack up to the ack timeout, which only {@link JetStreamPublisher} enforces. Core publishing
+     * makes no requests without a timeout of their own.
+     */
+    private static Duration requestLifetime(NatsSinkSettings settings) {
+        return settings.getJetStream() == null ? null : settings.getJetStream().getAckTimeout();
     }
 
     private static Duration min(Duration a, Duration b) {

@@ -35,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A NATS connection without a server, for unit tests of the publishers. {@link #connection()} is a
@@ -138,6 +139,9 @@ final class FakeConnection {
     private final List<Sent> sent = new CopyOnWriteArrayList<>();
     private final List<AsyncPublish> asyncPublishes = new CopyOnWriteArrayList<>();
     private volatile List<String> streamNames = Collections.singletonList("STREAM");
+    private volatile Exception streamLookupFailure;
+    private volatile Duration streamLookupLatency = Duration.ZERO;
+    private final AtomicInteger streamLookups = new AtomicInteger();
 
     private final Connection connection = implement(Connection.class, this);
     private final Statistics statistics = implement(Statistics.class, new FakeStatistics());
@@ -231,6 +235,21 @@ final class FakeConnection {
     /** The stream names the server gives for a subject filter. */
     void setStreamNames(List<String> names) {
         this.streamNames = names;
+    }
+
+    /** Stream lookups ({@code getStreamNames}) throw {@code failure} from now on. */
+    void failStreamLookups(Exception failure) {
+        this.streamLookupFailure = failure;
+    }
+
+    /** Stream lookups take {@code latency} from now on, as with a server that answers slowly. */
+    void slowStreamLookups(Duration latency) {
+        this.streamLookupLatency = latency;
+    }
+
+    /** How many times the streams for a subject were looked up. */
+    int streamLookups() {
+        return streamLookups.get();
     }
 
     /** How the next round trip that is not answered yet ends. */
@@ -361,7 +380,14 @@ final class FakeConnection {
     }
 
     private final class FakeJetStreamManagement {
-        List<String> getStreamNames(String subjectFilter) {
+        List<String> getStreamNames(String subjectFilter) throws Exception {
+            streamLookups.incrementAndGet();
+            // The server's time to answer, not a wait for something the test does.
+            LockSupport.parkNanos(streamLookupLatency.toNanos());
+            Exception failure = streamLookupFailure;
+            if (failure != null) {
+                throw failure;
+            }
             return streamNames;
         }
     }

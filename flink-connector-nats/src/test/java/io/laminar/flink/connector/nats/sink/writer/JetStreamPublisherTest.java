@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
@@ -144,6 +145,50 @@ class JetStreamPublisherTest {
                 .isInstanceOf(NatsSinkException.class)
                 .hasMessageContaining("Cannot publish to subject 'orders.2'")
                 .hasMessageContaining("no JetStream stream captures it");
+    }
+
+    @Test
+    void no_responders_for_a_whole_batch_looks_the_subject_up_once() throws IOException {
+        // One lookup per entry would take 50 s, far beyond the deadline to settle.
+        fake.slowStreamLookups(Duration.ofMillis(50));
+        List<NatsMessage> batch = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            batch.add(message("orders.1"));
+        }
+        atLeastOnce().publish(batch, result);
+
+        fake.asyncPublishes().forEach(p -> p.fail(noResponders()));
+
+        assertThat(result.awaitRetry()).hasSize(1_000);
+        assertThat(fake.streamLookups()).as("stream lookups").isEqualTo(1);
+    }
+
+    @Test
+    void the_answer_about_a_subject_stands_for_the_next_batches() throws IOException {
+        atLeastOnce();
+        for (int n = 1; n <= 3; n++) {
+            RecordingResult batch = new RecordingResult();
+            publisher.publish(Arrays.asList(message("orders.1"), message("orders.1")), batch);
+            fake.asyncPublishes().forEach(p -> p.fail(noResponders()));
+            assertThat(batch.awaitRetry()).as("batch %s", n).hasSize(2);
+        }
+        assertThat(fake.streamLookups()).as("stream lookups").isEqualTo(1);
+    }
+
+    @Test
+    void a_stream_lookup_that_fails_is_not_repeated_for_every_subject() throws IOException {
+        fake.failStreamLookups(
+                new IOException("Timeout or no response waiting for NATS JetStream"));
+        List<NatsMessage> batch = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            batch.add(message("orders." + i));
+        }
+        atLeastOnce().publish(batch, result);
+
+        fake.asyncPublishes().forEach(p -> p.fail(noResponders()));
+
+        assertThat(result.awaitRetry()).hasSize(100);
+        assertThat(fake.streamLookups()).as("stream lookups").isEqualTo(1);
     }
 
     @Test
