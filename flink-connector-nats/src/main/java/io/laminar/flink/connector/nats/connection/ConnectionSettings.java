@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -139,6 +138,7 @@ public final class ConnectionSettings implements Serializable {
                 reconnectBufferSize >= 0,
                 "'reconnectBufferSize': the reconnect buffer size must be >= 0 bytes, was "
                         + reconnectBufferSize);
+        JnatsProperties.refuseUnsafe(properties);
     }
 
     private static void require(boolean valid, String problem) {
@@ -282,15 +282,8 @@ public final class ConnectionSettings implements Serializable {
             throw new IllegalStateException(
                     "Resolve the ${NAME} references before connecting (resolveEnvironmentReferences).");
         }
-        // jnats reads property keys with or without its "io.nats.client." prefix. The prefix is
-        // built at run time and stripped here, because the shaded SQL jar relocates the package
-        // name inside string constants too, and a long key would then match nothing.
-        String prefix = String.join(".", "io", "nats", "client") + ".";
-        Properties props = new Properties();
-        properties.forEach(
-                (k, v) -> props.put(k.startsWith(prefix) ? k.substring(prefix.length()) : k, v));
         Options.Builder builder =
-                new Options.Builder(props)
+                new Options.Builder(JnatsProperties.toJnats(properties))
                         .servers(servers.toArray(new String[0]))
                         .connectionTimeout(connectionTimeout)
                         .reconnectWait(reconnectWait)
@@ -525,7 +518,10 @@ public final class ConnectionSettings implements Serializable {
 
         /**
          * A jnats {@code Options} property for anything not modelled here, e.g. {@code
-         * socket.send.buffer.size}; applied before the settings above, which win.
+         * socket.send.buffer.size}, with or without jnats' {@code io.nats.client.} prefix; applied
+         * before the settings above, which win. {@link #build()} refuses the properties with which
+         * jnats can lose records unnoticed: {@code outgoingqueue.discardwhenfull = true} and {@code
+         * statisticscollector}.
          */
         public Builder property(String key, String value) {
             properties.put(key, value);

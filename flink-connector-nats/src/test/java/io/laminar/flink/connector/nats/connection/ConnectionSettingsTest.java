@@ -3,8 +3,11 @@ package io.laminar.flink.connector.nats.connection;
 import io.nats.client.Options;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ConnectionSettingsTest {
 
@@ -94,5 +97,40 @@ class ConnectionSettingsTest {
                         .build();
         assertThat(explicit.getUsername()).isEqualTo("publisher");
         assertThat(explicit.getPassword()).isEqualTo("pw");
+    }
+
+    @ParameterizedTest(name = "{0} = {1}")
+    @CsvSource({
+        "outgoingqueue.discardwhenfull, true, drops a publish",
+        "io.nats.client.outgoingqueue.discardwhenfull, TRUE, drops a publish",
+        "outgoingqueue.discardwhenfull, ${NATS_DISCARD}, cannot be checked",
+        "statisticscollector, com.example.MyStatistics, statistics",
+        "io.nats.client.statisticscollector, com.example.MyStatistics, statistics"
+    })
+    void properties_that_let_jnats_lose_records_are_refused_naming_them(
+            String key, String value, String why) {
+        ConnectionSettings.Builder builder =
+                ConnectionSettings.builder().servers("nats://h:4222").property(key, value);
+        assertThatThrownBy(builder::build)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'properties." + key + "'")
+                .hasMessageContaining(why);
+    }
+
+    @Test
+    void harmless_values_of_those_properties_and_other_properties_pass_to_jnats() {
+        Options options =
+                ConnectionSettings.builder()
+                        .servers("nats://h:4222")
+                        .property("outgoingqueue.discardwhenfull", "false")
+                        .property("statisticscollector", "")
+                        .property("io.nats.client.outgoingqueue.maxmessages", "7")
+                        .property("pedantic", "true")
+                        .build()
+                        .toOptionsBuilder((c, e) -> {}, null)
+                        .build();
+        assertThat(options.isDiscardMessagesWhenOutgoingQueueFull()).isFalse();
+        assertThat(options.getMaxMessagesInOutgoingQueue()).isEqualTo(7);
+        assertThat(options.isPedantic()).isTrue();
     }
 }
