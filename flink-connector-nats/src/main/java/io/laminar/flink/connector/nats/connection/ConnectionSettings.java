@@ -520,8 +520,9 @@ public final class ConnectionSettings implements Serializable {
          * A jnats {@code Options} property for anything not modelled here, e.g. {@code
          * socket.send.buffer.size}, with or without jnats' {@code io.nats.client.} prefix; applied
          * before the settings above, which win. {@link #build()} refuses the properties with which
-         * jnats can lose records unnoticed: {@code outgoingqueue.discardwhenfull = true} and {@code
-         * statisticscollector}.
+         * jnats can lose records unnoticed ({@code outgoingqueue.discardwhenfull = true}, {@code
+         * statisticscollector}) or republish them forever ({@code clientsidelimitchecks} other than
+         * {@code true}, {@code noheaders = true}, {@code nonoresponders = true}).
          */
         public Builder property(String key, String value) {
             properties.put(key, value);

@@ -1,28 +1,20 @@
 package io.laminar.flink.connector.nats.connection;
 
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Predicate;
 
 /**
  * The jnats {@code Options} properties passed through the {@code properties} setting: how their
- * keys reach jnats, and which ones are refused because with them jnats can lose records without the
- * sink noticing.
+ * keys reach jnats, and which values are refused, each for a reason found in jnats' source (2.26):
+ * those with which jnats can drop records without the sink noticing ({@code
+ * outgoingqueue.discardwhenfull}, {@code statisticscollector}), and those that turn a record the
+ * server can never take into a batch republished forever instead of a failure naming it ({@code
+ * clientsidelimitchecks}, {@code noheaders}, {@code nonoresponders}).
  *
- * <p>Refused, with the reason from jnats' source (2.26):
- *
- * <ul>
- *   <li>{@code outgoingqueue.discardwhenfull} = {@code true}: a publish that finds the outgoing
- *       queue full is dropped, without an exception, only reported to {@code
- *       ErrorListener.messageDiscarded}; the PING a confirmation sends is exempt, so the round trip
- *       after the dropped records still succeeds and a checkpoint would complete without them.
- *   <li>{@code statisticscollector}: the sink confirms and replays records by the connection's
- *       statistics (its flush, reconnect and server-error counters); a collector of the user's
- *       choosing replaces jnats' own, and one that counts differently could make records the server
- *       never took look confirmed.
- * </ul>
- *
- * No jnats property reorders publishes on a connection: jnats sends them in the order they were
+ * <p>No jnats property reorders publishes on a connection: jnats sends them in the order they were
  * made, through one queue and one writer thread, also across a reconnect.
  */
 final class JnatsProperties {
@@ -33,6 +25,55 @@ final class JnatsProperties {
      * then match nothing.
      */
     private static final String PREFIX = String.join(".", "io", "nats", "client") + ".";
+
+    /** The refused properties by their key without prefix, in lower case. */
+    private static final Map<String, Rule> RULES = new HashMap<>();
+
+    static {
+        RULES.put(
+                "outgoingqueue.discardwhenfull",
+                new Rule(
+                        JnatsProperties::turnsOn,
+                        "with it jnats drops a publish when its outgoing queue is full, without"
+                                + " an error, while the confirmation round trip still succeeds,"
+                                + " so a checkpoint could complete without the dropped records."
+                                + " Remove it; without it a full queue holds the publish back and"
+                                + " the sink retries it."));
+        RULES.put(
+                "statisticscollector",
+                new Rule(
+                        null,
+                        "the sink confirms records by the connection's statistics (flush,"
+                                + " reconnect and server-error counters), and a collector that"
+                                + " counts differently could make records the server never took"
+                                + " look confirmed. Remove it; the sink's metrics report"
+                                + " publishing."));
+        RULES.put(
+                "clientsidelimitchecks",
+                new Rule(
+                        // jnats turns the checks off for any value but "true".
+                        value -> !Boolean.parseBoolean(value),
+                        "it turns off jnats' check of each message against the server's"
+                                + " max_payload, by which the sink fails the job (or dead-letters"
+                                + " the record) naming the record; the server would close the"
+                                + " connection at an oversized record instead, and the sink would"
+                                + " republish its batch forever. Remove it."));
+        RULES.put(
+                "noheaders",
+                new Rule(
+                        JnatsProperties::turnsOn,
+                        "the sink sends headers (header columns and options, message ids), and"
+                                + " a server refuses a connection without headers or closes it at"
+                                + " the first record with headers, after which the sink would"
+                                + " republish its batch forever. Remove it."));
+        RULES.put(
+                "nonoresponders",
+                new Rule(
+                        JnatsProperties::turnsOn,
+                        "without the server's no-responders answer a JetStream publish to a"
+                                + " subject no stream captures times out and is retried forever,"
+                                + " instead of failing the job naming the subject. Remove it."));
+    }
 
     private JnatsProperties() {}
 
@@ -45,7 +86,7 @@ final class JnatsProperties {
 
     /**
      * Throws {@link IllegalArgumentException} naming the first property that lets jnats lose
-     * records, as {@code 'properties.<key>'} with the key as written.
+     * records or republish them forever, as {@code 'properties.<key>'} with the key as written.
      */
     static void refuseUnsafe(Map<String, String> properties) {
         properties.forEach(JnatsProperties::refuseUnsafe);
@@ -56,34 +97,42 @@ final class JnatsProperties {
         if (value == null || value.isEmpty()) {
             return;
         }
-        String name = shortKey(key).trim().toLowerCase(Locale.ROOT);
-        String problem;
-        if (name.equals("outgoingqueue.discardwhenfull")) {
-            if (EnvironmentReferences.contains(value)) {
-                problem =
-                        " cannot be checked before the job runs: a reference could turn on"
-                                + " discarding. Write 'false' or remove it.";
-            } else if (Boolean.parseBoolean(value.trim())) {
-                problem =
-                        " is refused: with it jnats drops a publish when its outgoing queue is"
-                                + " full, without an error, while the confirmation round trip"
-                                + " still succeeds, so a checkpoint could complete without the"
-                                + " dropped records. Remove it; without it a full queue holds"
-                                + " the publish back and the sink retries it.";
-            } else {
-                return;
-            }
-        } else if (name.equals("statisticscollector")) {
-            problem =
-                    " is refused: the sink confirms records by the connection's statistics"
-                            + " (flush, reconnect and server-error counters), and a collector"
-                            + " that counts differently could make records the server never"
-                            + " took look confirmed. Remove it; the sink's metrics report"
-                            + " publishing.";
-        } else {
+        Rule rule = RULES.get(shortKey(key).trim().toLowerCase(Locale.ROOT));
+        if (rule == null) {
             return;
         }
-        throw new IllegalArgumentException("'properties." + key + "' = '" + value + "'" + problem);
+        String refused = "'properties." + key + "' = '" + value + "'";
+        if (rule.unsafe != null && EnvironmentReferences.contains(value)) {
+            throw new IllegalArgumentException(
+                    refused
+                            + " cannot be checked before the job runs, and some of its values"
+                            + " let jnats lose records or republish them forever: write the"
+                            + " value.");
+        }
+        if (rule.unsafe == null || rule.unsafe.test(value)) {
+            throw new IllegalArgumentException(refused + " is refused: " + rule.why);
+        }
+    }
+
+    /** Which values of a property are refused, and why. */
+    private static final class Rule {
+        /** The refused values; null when every value is. */
+        final Predicate<String> unsafe;
+
+        final String why;
+
+        Rule(Predicate<String> unsafe, String why) {
+            this.unsafe = unsafe;
+            this.why = why;
+        }
+    }
+
+    /**
+     * Whether jnats may read {@code value} as true: it uses {@code Boolean.parseBoolean} untrimmed,
+     * so trimming here refuses a little more than jnats turns on.
+     */
+    private static boolean turnsOn(String value) {
+        return Boolean.parseBoolean(value.trim());
     }
 
     private static String shortKey(String key) {

@@ -105,9 +105,14 @@ class ConnectionSettingsTest {
         "io.nats.client.outgoingqueue.discardwhenfull, TRUE, drops a publish",
         "outgoingqueue.discardwhenfull, ${NATS_DISCARD}, cannot be checked",
         "statisticscollector, com.example.MyStatistics, statistics",
-        "io.nats.client.statisticscollector, com.example.MyStatistics, statistics"
+        "io.nats.client.statisticscollector, com.example.MyStatistics, statistics",
+        "clientsidelimitchecks, false, max_payload",
+        "clientsidelimitchecks, ' true', max_payload",
+        "clientsidelimitchecks, ${NATS_CHECKS}, cannot be checked",
+        "noheaders, true, headers",
+        "nonoresponders, true, no-responders"
     })
-    void properties_that_let_jnats_lose_records_are_refused_naming_them(
+    void properties_that_let_jnats_lose_or_endlessly_republish_records_are_refused_naming_them(
             String key, String value, String why) {
         ConnectionSettings.Builder builder =
                 ConnectionSettings.builder().servers("nats://h:4222").property(key, value);
@@ -124,6 +129,9 @@ class ConnectionSettingsTest {
                         .servers("nats://h:4222")
                         .property("outgoingqueue.discardwhenfull", "false")
                         .property("statisticscollector", "")
+                        .property("clientsidelimitchecks", "TRUE")
+                        .property("noheaders", "false")
+                        .property("nonoresponders", "false")
                         .property("io.nats.client.outgoingqueue.maxmessages", "7")
                         .property("pedantic", "true")
                         .build()
@@ -132,5 +140,8 @@ class ConnectionSettingsTest {
         assertThat(options.isDiscardMessagesWhenOutgoingQueueFull()).isFalse();
         assertThat(options.getMaxMessagesInOutgoingQueue()).isEqualTo(7);
         assertThat(options.isPedantic()).isTrue();
+        assertThat(options.clientSideLimitChecks()).isTrue();
+        assertThat(options.isNoHeaders()).isFalse();
+        assertThat(options.isNoNoResponders()).isFalse();
     }
 }
