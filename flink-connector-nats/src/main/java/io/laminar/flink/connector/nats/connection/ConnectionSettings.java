@@ -164,6 +164,7 @@ public final class ConnectionSettings implements Serializable {
                 "'reconnectBufferSize': the reconnect buffer size must be >= 0 bytes, was "
                         + reconnectBufferSize);
         TlsVerification.check(this);
+        JnatsProperties.refuseUnsafe(properties);
     }
 
     private static void require(boolean valid, String problem) {
@@ -322,7 +323,7 @@ public final class ConnectionSettings implements Serializable {
                     "Resolve the ${NAME} references before connecting (resolveEnvironmentReferences).");
         }
         Options.Builder builder =
-                new Options.Builder(jnatsProperties())
+                new Options.Builder(JnatsProperties.toJnats(properties))
                         .servers(servers.toArray(new String[0]))
                         .connectionTimeout(connectionTimeout)
                         .reconnectWait(reconnectWait)
@@ -352,12 +353,7 @@ public final class ConnectionSettings implements Serializable {
 
     /** The properties as jnats reads them. */
     private Properties jnatsProperties() {
-        // jnats reads property keys with or without its "io.nats.client." prefix. The prefix is
-        // stripped here, because the shaded SQL jar relocates the package name inside string
-        // constants too, and a long key would then match nothing.
-        Properties props = new Properties();
-        properties.forEach((k, v) -> props.put(TlsVerification.unprefixed(k), v));
-        return props;
+        return JnatsProperties.toJnats(properties);
     }
 
     /**
@@ -597,9 +593,13 @@ public final class ConnectionSettings implements Serializable {
 
         /**
          * A jnats {@code Options} property for anything not modelled here, e.g. {@code
-         * socket.send.buffer.size}; applied before the settings above, which win. Taken as
-         * written: a {@code ${NAME}} reference is refused here ({@code $${} writes a literal {@code
-         * ${}); secrets have settings of their own, which take references.
+         * socket.send.buffer.size}, with or without jnats' {@code io.nats.client.} prefix; applied
+         * before the settings above, which win. {@link #build()} refuses the properties with which
+         * jnats can lose records unnoticed ({@code outgoingqueue.discardwhenfull = true}, {@code
+         * statisticscollector}) or republish them forever ({@code clientsidelimitchecks} other than
+         * {@code true}, {@code noheaders = true}, {@code nonoresponders = true}). Taken as written: a
+         * {@code ${NAME}} reference is refused here ({@code $${} writes a literal {@code ${});
+         * secrets have settings of their own, which take references.
          */
         public Builder property(String key, String value) {
             properties.put(key, value);

@@ -3,6 +3,7 @@ package io.laminar.flink.connector.nats.connection;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.ErrorListener;
+import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 
@@ -23,8 +24,9 @@ import java.util.concurrent.TimeoutException;
 /**
  * A jnats connection that several sink writers of one job in one TaskManager use together: the
  * writers whose (resolved) connection settings are equal and whose subtask index falls into the
- * same pool slot share it, and the last one to leave closes it. Connection events and server errors
- * go to every writer on it, so each counts its reconnects and sees a permission violation.
+ * same pool slot share it, and the last one to leave closes it. Connection events, server errors
+ * and discarded publishes go to every writer on it, so each counts its reconnects and sees a
+ * permission violation or a lost record.
  *
  * <p>Confirmation round trips (PING/PONG) on a shared connection take turns ({@link
  * #roundTripLock()}): a writer reads jnats' flush counter before and after its own round trip, and
@@ -229,6 +231,13 @@ public final class SharedConnection implements ConnectionListener, ErrorListener
     public void errorOccurred(Connection conn, String error) {
         for (ConnectionEvents writer : writers) {
             writer.errorOccurred(conn, error);
+        }
+    }
+
+    @Override
+    public void messageDiscarded(Connection conn, Message msg) {
+        for (ConnectionEvents writer : writers) {
+            writer.messageDiscarded(conn, msg);
         }
     }
 

@@ -18,9 +18,6 @@ import java.util.Map;
  */
 final class TlsVerification {
 
-    /** Built at run time: the shaded SQL jar would relocate the package name in a constant. */
-    static final String JNATS_PREFIX = String.join(".", "io", "nats", "client") + ".";
-
     private static final List<String> OWN_CONTEXT_PROPERTIES =
             List.of("keyStore", "trustStore", "ssl.context.factory.class");
 
@@ -44,7 +41,7 @@ final class TlsVerification {
             }
         }
         for (String key : settings.getProperties().keySet()) {
-            String name = unprefixed(key);
+            String name = JnatsProperties.shortKey(key);
             if (name.equals("opentls") && !settings.isInsecureTrustAll()) {
                 throw new IllegalArgumentException(
                         "'properties."
@@ -113,15 +110,10 @@ final class TlsVerification {
     /** The value of the jnats property {@code name} (keys read as jnats reads them), or null. */
     private static String property(ConnectionSettings settings, String name) {
         for (Map.Entry<String, String> property : settings.getProperties().entrySet()) {
-            if (unprefixed(property.getKey()).replace('_', '.').equals(name)) {
+            if (JnatsProperties.shortKey(property.getKey()).replace('_', '.').equals(name)) {
                 return property.getValue();
             }
         }
         return null;
-    }
-
-    /** A property key without jnats' optional prefix. */
-    static String unprefixed(String key) {
-        return key.startsWith(JNATS_PREFIX) ? key.substring(JNATS_PREFIX.length()) : key;
     }
 }

@@ -3,6 +3,8 @@ package io.laminar.flink.connector.nats.connection;
 import io.nats.client.Options;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -304,5 +306,51 @@ class ConnectionSettingsTest {
         assertThat(resolved.getProperties()).containsEntry("inbox_prefix", "_IN${X}");
         assertThat(resolved.toOptionsBuilder((c, e) -> {}, null).build().getConnectionName())
                 .isEqualTo("job-${NATS_PASSWORD}");
+    }
+
+    @ParameterizedTest(name = "{0} = {1}")
+    @CsvSource({
+        "outgoingqueue.discardwhenfull, true, drops a publish",
+        "io.nats.client.outgoingqueue.discardwhenfull, TRUE, drops a publish",
+        "outgoingqueue.discardwhenfull, ${NATS_DISCARD}, holds the reference",
+        "statisticscollector, com.example.MyStatistics, statistics",
+        "io.nats.client.statisticscollector, com.example.MyStatistics, statistics",
+        "clientsidelimitchecks, false, max_payload",
+        "clientsidelimitchecks, ' true', max_payload",
+        "clientsidelimitchecks, ${NATS_CHECKS}, holds the reference",
+        "noheaders, true, headers",
+        "nonoresponders, true, no-responders"
+    })
+    void properties_that_let_jnats_lose_or_endlessly_republish_records_are_refused_naming_them(
+            String key, String value, String why) {
+        ConnectionSettings.Builder builder =
+                ConnectionSettings.builder().servers("nats://h:4222").property(key, value);
+        assertThatThrownBy(builder::build)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'properties." + key + "'")
+                .hasMessageContaining(why);
+    }
+
+    @Test
+    void harmless_values_of_those_properties_and_other_properties_pass_to_jnats() {
+        Options options =
+                ConnectionSettings.builder()
+                        .servers("nats://h:4222")
+                        .property("outgoingqueue.discardwhenfull", "false")
+                        .property("statisticscollector", "")
+                        .property("clientsidelimitchecks", "TRUE")
+                        .property("noheaders", "false")
+                        .property("nonoresponders", "false")
+                        .property("io.nats.client.outgoingqueue.maxmessages", "7")
+                        .property("pedantic", "true")
+                        .build()
+                        .toOptionsBuilder((c, e) -> {}, null)
+                        .build();
+        assertThat(options.isDiscardMessagesWhenOutgoingQueueFull()).isFalse();
+        assertThat(options.getMaxMessagesInOutgoingQueue()).isEqualTo(7);
+        assertThat(options.isPedantic()).isTrue();
+        assertThat(options.clientSideLimitChecks()).isTrue();
+        assertThat(options.isNoHeaders()).isFalse();
+        assertThat(options.isNoNoResponders()).isFalse();
     }
 }

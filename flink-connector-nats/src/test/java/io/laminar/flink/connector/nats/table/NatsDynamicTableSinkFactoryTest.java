@@ -260,6 +260,18 @@ class NatsDynamicTableSinkFactoryTest {
                         entry("io.nats.client.pedantic", "true"));
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(
+            strings = {
+                "properties.outgoingqueue.discardwhenfull",
+                "properties.io.nats.client.outgoingqueue.discardwhenfull"
+            })
+    void a_property_that_lets_jnats_drop_publishes_is_refused_at_planning(String option) {
+        Map<String, String> options = minimal();
+        options.put(option, "true");
+        assertRejected(options, "'" + option + "'", "drops a publish");
+    }
+
     @Test
     void static_subject_and_subject_field_together() {
         Map<String, String> options = minimal();

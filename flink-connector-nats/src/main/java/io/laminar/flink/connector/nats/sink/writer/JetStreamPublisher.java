@@ -381,6 +381,10 @@ final class JetStreamPublisher implements NatsPublisher {
                 }
                 return;
             }
+            if (failure == null) {
+                // A publish jnats discarded fails every settlement, also of batches it spared.
+                failure = serverErrors.discarded();
+            }
             if (failure != null) {
                 fail(batch.size(), result, failure);
             } else if (retry.isEmpty()) {

@@ -12,9 +12,9 @@ import org.apache.flink.annotation.Internal;
 
 /**
  * The connection errors that fail one writer's publishes (a permission violation, a control line
- * over the server's limit, a connection jnats gave up), as the exceptions to fail with. A server
- * that finds a control line too long says neither which message nor which subject, so the longest
- * subject published is remembered.
+ * over the server's limit, a publish jnats discarded, a connection jnats gave up), as the
+ * exceptions to fail with. A server that finds a control line too long says neither which message
+ * nor which subject, so the longest subject published is remembered.
  */
 @Internal
 final class ServerErrors {
@@ -42,9 +42,32 @@ final class ServerErrors {
         }
     }
 
-    /** A fatal server error reported since the last call, as the exception to fail with. */
+    /**
+     * A fatal server error reported since the last call, or a publish jnats discarded on the
+     * connection at any time, as the exception to fail with; null when there is neither.
+     */
     NatsSinkException poll() {
-        return fatalOrNull(events.pollServerError());
+        NatsSinkException discarded = discarded();
+        return discarded != null ? discarded : fatalOrNull(events.pollServerError());
+    }
+
+    /**
+     * Once jnats has discarded a publish on the connection (its outgoing queue was full and it
+     * discards when full), the exception every later publish and settlement fails with: a record is
+     * gone, and nothing but a replay from the last checkpoint brings it back. Null until then.
+     */
+    NatsSinkException discarded() {
+        String subject = events.discardedSubject();
+        if (subject == null) {
+            return null;
+        }
+        return new NatsSinkException(
+                "The NATS client discarded a publish to '"
+                        + Subjects.printable(subject)
+                        + "' instead of sending it: its outgoing queue was full and it was set to"
+                        + " discard when full ('properties.outgoingqueue.discardwhenfull'), so"
+                        + " records on this connection are missing. The writer fails instead of"
+                        + " confirming them; a restart replays them from the last checkpoint.");
     }
 
     /** {@code serverError} as the exception to fail with, or null when it is not fatal. */
