@@ -17,6 +17,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 
+import static io.laminar.flink.connector.nats.table.NatsEnvironmentReferencesITCase.ALLOWED_KEY;
+import static io.laminar.flink.connector.nats.table.NatsEnvironmentReferencesITCase.NATS_PASSWORD;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -27,13 +29,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * variable it does not match is refused.
  */
 class NatsEnvironmentReferencesAllowListITCase {
-
-    /** Values of NATS_TEST_PASSWORD and OTHER_TEST_SECRET in the surefire configuration. */
-    private static final String NATS_PASSWORD = "env-s3cret-pw";
-
-    private static final String OTHER_SECRET = "other-s3cret-value";
-
-    private static final String ALLOWED_KEY = "nats.environment-references.allowed";
 
     private static final Duration DEADLINE = Duration.ofSeconds(60);
 
@@ -53,18 +48,7 @@ class NatsEnvironmentReferencesAllowListITCase {
                     });
 
     @RegisterExtension
-    static final NatsServerExtension NATS =
-            NatsServerExtension.builder()
-                    .jetStream(false)
-                    .config(
-                            "authorization {\n  users = [\n"
-                                    + "    { user: \"publisher\", password: \""
-                                    + NATS_PASSWORD
-                                    + "\" }\n"
-                                    + "    { user: \"other\", password: \""
-                                    + OTHER_SECRET
-                                    + "\" }\n  ]\n}\n")
-                    .build();
+    static final NatsServerExtension NATS = NatsEnvironmentReferencesITCase.twoUserServer();
 
     @RegisterExtension
     final NatsClientExtension client =
@@ -79,17 +63,8 @@ class NatsEnvironmentReferencesAllowListITCase {
 
     private void createTable(String name, String user, String password) {
         tEnv.executeSql(
-                "CREATE TABLE "
-                        + name
-                        + " (v STRING) WITH ('connector' = 'nats_sink', 'servers' = '"
-                        + NATS.url()
-                        + "', 'username' = '"
-                        + user
-                        + "', 'password' = '"
-                        + password
-                        + "', 'subject' = 'allow."
-                        + name
-                        + "', 'format' = 'raw')");
+                NatsEnvironmentReferencesITCase.createTable(
+                        NATS, "allow.", name, user, password, ""));
     }
 
     @Test

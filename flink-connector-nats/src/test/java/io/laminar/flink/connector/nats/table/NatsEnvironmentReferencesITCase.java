@@ -33,29 +33,32 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class NatsEnvironmentReferencesITCase {
 
     /** Values of NATS_TEST_PASSWORD and OTHER_TEST_SECRET in the surefire configuration. */
-    private static final String NATS_PASSWORD = "env-s3cret-pw";
+    static final String NATS_PASSWORD = "env-s3cret-pw";
 
-    private static final String OTHER_SECRET = "other-s3cret-value";
+    static final String OTHER_SECRET = "other-s3cret-value";
 
-    private static final String ALLOWED_KEY = "nats.environment-references.allowed";
+    static final String ALLOWED_KEY = "nats.environment-references.allowed";
 
     private static final Duration DEADLINE = Duration.ofSeconds(60);
 
     @RegisterExtension static final MiniClusterExtension FLINK = new MiniClusterExtension();
 
-    @RegisterExtension
-    static final NatsServerExtension NATS =
-            NatsServerExtension.builder()
-                    .jetStream(false)
-                    .config(
-                            "authorization {\n  users = [\n"
-                                    + "    { user: \"publisher\", password: \""
-                                    + NATS_PASSWORD
-                                    + "\" }\n"
-                                    + "    { user: \"other\", password: \""
-                                    + OTHER_SECRET
-                                    + "\" }\n  ]\n}\n")
-                    .build();
+    @RegisterExtension static final NatsServerExtension NATS = twoUserServer();
+
+    /** A server with the users 'publisher' (NATS_PASSWORD) and 'other' (OTHER_SECRET). */
+    static NatsServerExtension twoUserServer() {
+        return NatsServerExtension.builder()
+                .jetStream(false)
+                .config(
+                        "authorization {\n  users = [\n"
+                                + "    { user: \"publisher\", password: \""
+                                + NATS_PASSWORD
+                                + "\" }\n"
+                                + "    { user: \"other\", password: \""
+                                + OTHER_SECRET
+                                + "\" }\n  ]\n}\n")
+                .build();
+    }
 
     @RegisterExtension
     final NatsClientExtension client =
@@ -77,20 +80,31 @@ class NatsEnvironmentReferencesITCase {
     }
 
     private void createTable(String name, String user, String password, String more) {
-        tEnv.executeSql(
-                "CREATE TABLE "
-                        + name
-                        + " (v STRING) WITH ('connector' = 'nats_sink', 'servers' = '"
-                        + NATS.url()
-                        + "', 'username' = '"
-                        + user
-                        + "', 'password' = '"
-                        + password
-                        + "', 'subject' = 'refs."
-                        + name
-                        + "', 'format' = 'raw'"
-                        + more
-                        + ")");
+        tEnv.executeSql(createTable(NATS, "refs.", name, user, password, more));
+    }
+
+    /** A raw-format table {@code name} publishing to {@code subjects + name} as {@code user}. */
+    static String createTable(
+            NatsServerExtension server,
+            String subjects,
+            String name,
+            String user,
+            String password,
+            String more) {
+        return "CREATE TABLE "
+                + name
+                + " (v STRING) WITH ('connector' = 'nats_sink', 'servers' = '"
+                + server.url()
+                + "', 'username' = '"
+                + user
+                + "', 'password' = '"
+                + password
+                + "', 'subject' = '"
+                + subjects
+                + name
+                + "', 'format' = 'raw'"
+                + more
+                + ")";
     }
 
     @Test
