@@ -273,7 +273,7 @@ class CorePublisherConfirmationStallITCase {
                     new CorePublisher(
                             new PublisherContext(
                                     shared.connection(),
-                                    shared.roundTripLock(),
+                                    shared.roundTrips(),
                                     new ServerErrors(events, SettingNames.BUILDER),
                                     null,
                                     sinkSettings,
