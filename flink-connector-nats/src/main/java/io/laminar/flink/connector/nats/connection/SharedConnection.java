@@ -19,7 +19,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A jnats connection that several sink writers of one job in one TaskManager use together: the
@@ -28,9 +27,8 @@ import java.util.concurrent.TimeoutException;
  * and discarded publishes go to every writer on it, so each counts its reconnects and sees a
  * permission violation or a lost record.
  *
- * <p>Confirmation round trips (PING/PONG) on a shared connection take turns ({@link
- * #roundTripLock()}): a writer reads jnats' flush counter before and after its own round trip, and
- * another writer's round trip in between must not count as its own.
+ * <p>Confirmation round trips (PING/PONG) on it go through its {@link #roundTrips()}, which has the
+ * writers take turns and repairs the connection when jnats loses track of a PING.
  */
 @Internal
 public final class SharedConnection implements ConnectionListener, ErrorListener {
@@ -47,10 +45,12 @@ public final class SharedConnection implements ConnectionListener, ErrorListener
     private final List<Object> key;
 
     private final List<ConnectionEvents> writers = new CopyOnWriteArrayList<>();
-    private final Object roundTripLock = new Object();
 
     /** Set once connected; written under this. */
     private volatile Connection connection;
+
+    /** The round trips on {@link #connection}; set with it. */
+    private volatile RoundTrips roundTrips;
 
     /** Writers holding it (connected or connecting); guarded by {@link #SHARED}. */
     private int users;
@@ -101,6 +101,8 @@ public final class SharedConnection implements ConnectionListener, ErrorListener
             synchronized (shared) {
                 if (shared.connection == null) {
                     shared.connection = connect(settings, requestLifetime, shared, events);
+                    shared.roundTrips =
+                            new RoundTrips(shared.connection, settings.getConnectionName());
                 } else {
                     LOG.debug("Sharing the NATS connection of {} other writer(s).", shared.users);
                 }
@@ -165,9 +167,9 @@ public final class SharedConnection implements ConnectionListener, ErrorListener
         return c != null && c.getStatus() == Connection.Status.CLOSED;
     }
 
-    /** Held while a writer runs a confirmation round trip and reads the flush counter. */
-    public Object roundTripLock() {
-        return roundTripLock;
+    /** The confirmation round trips on the connection, which its writers take in turns. */
+    public RoundTrips roundTrips() {
+        return roundTrips;
     }
 
     /**
@@ -186,17 +188,7 @@ public final class SharedConnection implements ConnectionListener, ErrorListener
         if (toClose == null) {
             return;
         }
-        try {
-            if (toClose.getStatus() == Connection.Status.CONNECTED) {
-                synchronized (roundTripLock) {
-                    toClose.flush(flushTimeout);
-                }
-            }
-        } catch (TimeoutException | RuntimeException e) {
-            LOG.debug("Final flush before closing the NATS connection failed: {}", e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        roundTrips.flushBeforeClose(flushTimeout);
         try {
             toClose.close();
         } catch (InterruptedException e) {

@@ -1,5 +1,6 @@
 package io.laminar.flink.connector.nats.sink.writer;
 
+import io.laminar.flink.connector.nats.connection.RoundTrips;
 import io.laminar.flink.connector.nats.sink.NatsMessage;
 import io.laminar.flink.connector.nats.sink.NatsSinkException;
 
@@ -20,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Core NATS publishing. Entries are published in order on the task thread; with {@code
@@ -33,7 +33,8 @@ import java.util.concurrent.TimeoutException;
  * published before it started, so the guarantee costs one PING per round of in-flight batches
  * rather than one per batch. A round trip that fails while the connection is the same (down,
  * reconnecting, slow) is tried again after a back-off, without republishing: only a new connection,
- * or a closed one, settles a batch otherwise.
+ * or a closed one, settles a batch otherwise. When jnats has lost track of a PING, the round trips
+ * ({@link RoundTrips}) have it reconnect, and the new connection settles the batches that way.
  */
 @Internal
 final class CorePublisher implements NatsPublisher {
@@ -41,7 +42,7 @@ final class CorePublisher implements NatsPublisher {
     private static final Logger LOG = LoggerFactory.getLogger(CorePublisher.class);
 
     private final Connection connection;
-    private final Object roundTripLock;
+    private final RoundTrips roundTrips;
     private final ServerErrors serverErrors;
     private final DeadLetters deadLetters;
     private final DeliveryGuarantee guarantee;
@@ -58,7 +59,7 @@ final class CorePublisher implements NatsPublisher {
 
     CorePublisher(PublisherContext context) {
         this.connection = context.connection;
-        this.roundTripLock = context.roundTripLock;
+        this.roundTrips = context.roundTrips;
         this.serverErrors = context.serverErrors;
         this.deadLetters = context.deadLetters;
         this.guarantee = context.settings.getDeliveryGuarantee();
@@ -212,37 +213,20 @@ final class CorePublisher implements NatsPublisher {
      * unsettled (the round trip failed on the connection they were published on).
      */
     private List<PendingBatch> confirm(List<PendingBatch> round) {
-        Statistics stats = connection.getStatistics();
-        String failure = null;
-        Connection.Status status;
-        boolean counted;
-        synchronized (roundTripLock) {
-            long flushesBefore = stats.getFlushCounter();
-            try {
-                connection.flush(confirmTimeout);
-            } catch (TimeoutException | RuntimeException e) {
-                failure = e.toString();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return round;
-            }
-            status = connection.getStatus();
-            counted = stats.getFlushCounter() > flushesBefore;
+        // Not started for a publisher closed while it waited for its turn.
+        RoundTrips.Result trip = roundTrips.run(confirmTimeout, () -> !closed);
+        if (!trip.ran() || closed) {
+            return round;
         }
+        Connection.Status status = trip.status();
         if (status == Connection.Status.CLOSED) {
             failAll(round, serverErrors.closed(connection));
             return new ArrayList<>();
         }
-        // jnats' flush returns without an exception in cases where no PONG came back (too many
-        // pings outstanding, or the socket closed just before the PING): count only a flush that
-        // was counted as one, on a connection that is still up.
-        boolean confirmed = failure == null && counted && status == Connection.Status.CONNECTED;
+        boolean confirmed = trip.confirmed();
         if (!confirmed) {
             metrics.publishError();
-            LOG.debug(
-                    "Confirmation round trip failed ({}); status {}.",
-                    failure == null ? "no PONG" : failure,
-                    status);
+            LOG.debug("Confirmation round trip failed ({}); status {}.", trip.failure(), status);
         }
         ConnectionEpoch now = ConnectionEpoch.of(connection);
         boolean settlesHere = false;
@@ -307,13 +291,18 @@ final class CorePublisher implements NatsPublisher {
         }
     }
 
+    /**
+     * Stops the confirmer without interrupting it: jnats drops a PING queued on an interrupted
+     * thread but keeps waiting for its PONG, which would stall every later round trip on the
+     * connection. The confirmer's own waits end on {@link #lock}; a round trip under way ends
+     * within the confirm timeout, and one it waits its turn for does not start.
+     */
     @Override
     public void close() {
         closed = true;
         synchronized (lock) {
             lock.notifyAll();
         }
-        confirmer.interrupt();
         try {
             confirmer.join(TimeUnit.SECONDS.toMillis(5));
         } catch (InterruptedException e) {

@@ -114,7 +114,7 @@ public class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
         PublisherContext publishing =
                 new PublisherContext(
                         shared.connection(),
-                        shared.roundTripLock(),
+                        shared.roundTrips(),
                         serverErrors,
                         converter instanceof NatsMessageConverter
                                 ? ((NatsMessageConverter<IN>) converter).deadLetters()

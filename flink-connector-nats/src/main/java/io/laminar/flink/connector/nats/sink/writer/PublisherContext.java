@@ -1,5 +1,7 @@
 package io.laminar.flink.connector.nats.sink.writer;
 
+import io.laminar.flink.connector.nats.connection.RoundTrips;
+
 import io.nats.client.Connection;
 
 import org.apache.flink.annotation.Internal;
@@ -12,8 +14,8 @@ final class PublisherContext {
 
     final Connection connection;
 
-    /** Held for a round trip, so another writer's round trip on a shared connection can't count. */
-    final Object roundTripLock;
+    /** Confirmation round trips on the connection, in turns with the writers sharing it. */
+    final RoundTrips roundTrips;
 
     final ServerErrors serverErrors;
 
@@ -32,7 +34,7 @@ final class PublisherContext {
 
     PublisherContext(
             Connection connection,
-            Object roundTripLock,
+            RoundTrips roundTrips,
             ServerErrors serverErrors,
             DeadLetters deadLetters,
             NatsSinkSettings settings,
@@ -40,7 +42,7 @@ final class PublisherContext {
             NatsSinkMetrics metrics,
             String threadName) {
         this.connection = connection;
-        this.roundTripLock = roundTripLock;
+        this.roundTrips = roundTrips;
         this.serverErrors = serverErrors;
         this.deadLetters = deadLetters;
         this.settings = settings;

@@ -1,8 +1,10 @@
 package io.laminar.flink.connector.nats.sink.writer;
 
+import io.laminar.flink.connector.nats.connection.RoundTrips;
 import io.laminar.flink.connector.nats.sink.NatsMessage;
 import io.laminar.flink.connector.nats.sink.NatsSinkException;
 import io.laminar.flink.connector.nats.testutils.Await;
+import io.laminar.flink.connector.nats.testutils.Threads;
 
 import io.nats.client.Connection;
 
@@ -20,8 +22,10 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 import static io.laminar.flink.connector.nats.sink.writer.FakeConnection.PONG;
+import static io.laminar.flink.connector.nats.sink.writer.FakeConnection.REFUSED;
 import static io.laminar.flink.connector.nats.sink.writer.FakeConnection.TIMEOUT;
 import static io.laminar.flink.connector.nats.sink.writer.FakeConnection.UNCOUNTED;
+import static org.apache.flink.connector.base.DeliveryGuarantee.AT_LEAST_ONCE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@link CorePublisher} against a {@link FakeConnection}: no server, no Flink cluster. */
@@ -142,6 +146,110 @@ class CorePublisherTest {
         result.awaitComplete();
         assertThat(subjects(fake.sent())).containsExactly("a", "b", "c");
         assertThat(fake.flushesStarted()).isEqualTo(4);
+        // One timed-out round trip on a socket, and then none on that socket: no reconnect.
+        assertThat(fake.forcedReconnects()).isZero();
+    }
+
+    @Test
+    void a_refused_ping_then_a_timed_out_round_trip_make_jnats_reconnect_and_the_batch_go_again() {
+        List<NatsMessage> batch = Arrays.asList(message("a"), message("b"));
+        atLeastOnce().publish(batch, result);
+
+        awaitRoundTripUnsettled(1);
+        // jnats could not queue the PING; its waiter stays and takes the next PONG.
+        fake.answerFlush(REFUSED);
+        awaitRoundTripUnsettled(2);
+        assertThat(fake.forcedReconnects()).isZero();
+        fake.answerFlush(TIMEOUT);
+        assertThat(awaitRetryAfterReconnect()).containsExactlyElementsOf(batch);
+        assertThat(fake.forcedReconnects()).isEqualTo(1);
+    }
+
+    @Test
+    void two_timed_out_round_trips_in_a_row_on_one_socket_make_jnats_reconnect_once() {
+        List<NatsMessage> batch = Arrays.asList(message("a"));
+        atLeastOnce().publish(batch, result);
+
+        awaitRoundTripUnsettled(1);
+        fake.answerFlush(TIMEOUT);
+        awaitRoundTripUnsettled(2);
+        assertThat(fake.forcedReconnects()).isZero();
+        fake.answerFlush(TIMEOUT);
+        List<NatsMessage> again = awaitRetryAfterReconnect();
+        assertThat(again).containsExactlyElementsOf(batch);
+
+        // Published again; one round trip on the new socket times out: no second reconnect.
+        RecordingResult secondTry = new RecordingResult();
+        int roundTrips = fake.flushesStarted();
+        publisher.publish(again, secondTry);
+        awaitRoundTripsStarted(roundTrips + 1);
+        fake.answerFlush(TIMEOUT);
+        awaitRoundTripsStarted(roundTrips + 2);
+        fake.answerFlush(PONG);
+        secondTry.awaitComplete();
+        assertThat(fake.forcedReconnects()).isEqualTo(1);
+    }
+
+    /**
+     * Waits for the publisher to have jnats reconnect after round trip 2, then for the batch to be
+     * handed back: at the end of round trip 2, or else of round trip 3, which gets a PONG but is
+     * too late for a batch published on the old socket.
+     */
+    private List<NatsMessage> awaitRetryAfterReconnect() {
+        Await.until("a reconnect", FakeConnection.DEADLINE, () -> fake.forcedReconnects() == 1);
+        Await.until(
+                "the batch to be handed back, or round trip 3",
+                FakeConnection.DEADLINE,
+                () -> !result.outcomes().isEmpty() || fake.flushesStarted() >= 3);
+        if (result.outcomes().isEmpty()) {
+            fake.answerFlush(PONG);
+        }
+        return result.awaitRetry();
+    }
+
+    private void awaitRoundTripsStarted(int n) {
+        Await.until(
+                "round trip " + n + " to start",
+                FakeConnection.DEADLINE,
+                () -> fake.flushesStarted() >= n);
+    }
+
+    @Test
+    void a_publisher_closed_while_waiting_for_its_turn_starts_no_round_trip() throws Exception {
+        atLeastOnce().publish(Arrays.asList(message("a")), result);
+        awaitRoundTripUnsettled(1);
+
+        // A second writer on the same connection; its confirmer waits for the first's round trip.
+        List<Thread> others = Threads.named("fake-publisher");
+        CorePublisher second = new CorePublisher(fake.context(AT_LEAST_ONCE, null, null));
+        Thread confirmer =
+                Threads.named("fake-publisher").stream()
+                        .filter(t -> !others.contains(t))
+                        .findFirst()
+                        .orElseThrow(IllegalStateException::new);
+        RecordingResult secondResult = new RecordingResult();
+        second.publish(Arrays.asList(message("b")), secondResult);
+        Await.until(
+                "the second confirmer to wait for its turn",
+                FakeConnection.DEADLINE,
+                () ->
+                        confirmer.getState() == Thread.State.BLOCKED
+                                && Threads.isInside(confirmer, RoundTrips.class.getName(), "run"));
+        Thread closer = new Thread(second::close, "closing the second publisher");
+        closer.start();
+        Await.until(
+                "close() to wait for the confirmer",
+                FakeConnection.DEADLINE,
+                () -> Threads.isInside(closer, Thread.class.getName(), "join"));
+
+        fake.answerFlush(PONG);
+        result.awaitComplete();
+        Await.until(
+                "the second confirmer to end", FakeConnection.DEADLINE, () -> !confirmer.isAlive());
+        Await.until("close() to return", FakeConnection.DEADLINE, () -> !closer.isAlive());
+
+        assertThat(fake.flushesStarted()).as("round trips started").isEqualTo(1);
+        secondResult.assertUnsettled();
     }
 
     @ParameterizedTest

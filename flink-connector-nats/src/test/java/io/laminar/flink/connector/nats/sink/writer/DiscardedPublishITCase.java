@@ -2,6 +2,7 @@ package io.laminar.flink.connector.nats.sink.writer;
 
 import io.laminar.flink.connector.nats.connection.ConnectionEvents;
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
+import io.laminar.flink.connector.nats.connection.RoundTrips;
 import io.laminar.flink.connector.nats.connection.SharedConnection;
 import io.laminar.flink.connector.nats.sink.JetStreamSettings;
 import io.laminar.flink.connector.nats.sink.NatsMessage;
@@ -266,7 +267,7 @@ class DiscardedPublishITCase {
             JetStreamSettings jetStream) {
         return new PublisherContext(
                 connection,
-                new Object(),
+                new RoundTrips(connection, null),
                 serverErrors,
                 null,
                 new NatsSinkSettings(

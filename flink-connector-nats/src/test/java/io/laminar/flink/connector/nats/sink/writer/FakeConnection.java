@@ -2,6 +2,7 @@ package io.laminar.flink.connector.nats.sink.writer;
 
 import io.laminar.flink.connector.nats.connection.ConnectionEvents;
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
+import io.laminar.flink.connector.nats.connection.RoundTrips;
 import io.laminar.flink.connector.nats.sink.JetStreamSettings;
 import io.laminar.flink.connector.nats.sink.SettingNames;
 
@@ -75,6 +76,12 @@ final class FakeConnection {
                 throw new TimeoutException("Timeout or no response waiting for NATS Server");
             };
 
+    /** jnats could not queue the PING: its outgoing queue stayed full (its waiter stays). */
+    static final RoundTrip REFUSED =
+            c -> {
+                throw new IllegalStateException("Output queue is full 5000");
+            };
+
     /** One message handed to {@code publish}. */
     static final class Sent {
         final String subject;
@@ -133,6 +140,7 @@ final class FakeConnection {
     private final AtomicLong reconnects = new AtomicLong();
     private final AtomicLong errs = new AtomicLong();
     private final AtomicInteger flushesStarted = new AtomicInteger();
+    private final AtomicInteger forcedReconnects = new AtomicInteger();
     private final BlockingQueue<RoundTrip> flushAnswers = new LinkedBlockingQueue<>();
     private final Map<String, RuntimeException> refusals = new ConcurrentHashMap<>();
     private final Set<String> acknowledgedAtOnce = ConcurrentHashMap.newKeySet();
@@ -148,6 +156,9 @@ final class FakeConnection {
     private final JetStream jetStream = implement(JetStream.class, new FakeJetStream());
     private final JetStreamManagement management =
             implement(JetStreamManagement.class, new FakeJetStreamManagement());
+
+    /** One connection, one set of turns: publishers on this fake share them, as on a shared one. */
+    private final RoundTrips roundTrips = new RoundTrips(connection, null);
 
     // ---- for the tests ----
 
@@ -177,7 +188,7 @@ final class FakeConnection {
                         () -> {});
         return new PublisherContext(
                 connection,
-                new Object(),
+                roundTrips,
                 new ServerErrors(events, SettingNames.BUILDER),
                 deadLetters,
                 settings,
@@ -261,6 +272,11 @@ final class FakeConnection {
         return flushesStarted.get();
     }
 
+    /** How often the publishers had jnats reconnect ({@code forceReconnect}). */
+    int forcedReconnects() {
+        return forcedReconnects.get();
+    }
+
     /** Everything published with core NATS, in order. */
     List<Sent> sent() {
         return new ArrayList<>(sent);
@@ -332,6 +348,15 @@ final class FakeConnection {
         flushesStarted.incrementAndGet();
         RoundTrip answer = flushAnswers.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
         (answer == null ? TIMEOUT : answer).answer(this);
+    }
+
+    /**
+     * jnats replaces the socket: the new one's INFO arrives, then the reconnect is counted; then
+     * {@link #forcedReconnects} counts it.
+     */
+    void forceReconnect() {
+        reconnect();
+        forcedReconnects.incrementAndGet();
     }
 
     /** What jnats checks before it takes a message. */
