@@ -163,7 +163,7 @@ public final class ConnectionSettings implements Serializable {
                 reconnectBufferSize >= 0,
                 "'reconnectBufferSize': the reconnect buffer size must be >= 0 bytes, was "
                         + reconnectBufferSize);
-        TlsVerification.check(this);
+        tlsVerification().check();
         JnatsProperties.refuseUnsafe(properties);
     }
 
@@ -347,7 +347,7 @@ public final class ConnectionSettings implements Serializable {
         } else {
             applyUrlUserInfo(builder);
         }
-        TlsVerification.apply(builder, this);
+        tlsVerification().apply(builder);
         return builder;
     }
 
@@ -372,6 +372,10 @@ public final class ConnectionSettings implements Serializable {
             interval = Duration.ofMillis(Integer.parseInt(value));
         }
         return interval.isNegative() ? Options.DEFAULT_REQUEST_CLEANUP_INTERVAL : interval;
+    }
+
+    private TlsVerification tlsVerification() {
+        return new TlsVerification(servers, properties, tls, verifyHostname, insecureTrustAll);
     }
 
     private static String readable(String path, String setting) {

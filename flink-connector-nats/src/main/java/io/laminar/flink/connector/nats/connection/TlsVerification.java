@@ -23,12 +23,29 @@ final class TlsVerification {
 
     private static final String SERVER_POOL_PROPERTY = "servers.pool.implementation.class";
 
-    private TlsVerification() {}
+    private final List<String> servers;
+    private final Map<String, String> properties;
+    private final TlsSettings tls;
+    private final boolean verifyHostname;
+    private final boolean insecureTrustAll;
+
+    TlsVerification(
+            List<String> servers,
+            Map<String, String> properties,
+            TlsSettings tls,
+            boolean verifyHostname,
+            boolean insecureTrustAll) {
+        this.servers = servers;
+        this.properties = properties;
+        this.tls = tls;
+        this.verifyHostname = verifyHostname;
+        this.insecureTrustAll = insecureTrustAll;
+    }
 
     /** Refuses what would trust every certificate, or skip the host name, without being asked. */
-    static void check(ConnectionSettings settings) {
-        if (!settings.isInsecureTrustAll()) {
-            for (String server : settings.getServers()) {
+    void check() {
+        if (!insecureTrustAll) {
+            for (String server : servers) {
                 if (server != null && server.toLowerCase(Locale.ROOT).startsWith("opentls://")) {
                     throw new IllegalArgumentException(
                             "'servers': '"
@@ -40,9 +57,9 @@ final class TlsVerification {
                 }
             }
         }
-        for (String key : settings.getProperties().keySet()) {
+        for (String key : properties.keySet()) {
             String name = JnatsProperties.shortKey(key);
-            if (name.equals("opentls") && !settings.isInsecureTrustAll()) {
+            if (name.equals("opentls") && !insecureTrustAll) {
                 throw new IllegalArgumentException(
                         "'properties."
                                 + key
@@ -51,7 +68,7 @@ final class TlsVerification {
                                 + " Use the TLS settings ('tls'), or set 'insecureTrustAll' to"
                                 + " true to accept that.");
             }
-            if (OWN_CONTEXT_PROPERTIES.contains(name) && settings.isVerifyHostname()) {
+            if (OWN_CONTEXT_PROPERTIES.contains(name) && verifyHostname) {
                 throw new IllegalArgumentException(
                         "'properties."
                                 + key
@@ -62,18 +79,17 @@ final class TlsVerification {
         }
     }
 
-    /** Gives {@code builder} the TLS context for {@code settings}, if they ask for TLS. */
-    static void apply(Options.Builder builder, ConnectionSettings settings) {
-        TlsSettings tls = settings.getTls();
+    /** Gives {@code builder} the TLS context for these settings, if they ask for TLS. */
+    void apply(Options.Builder builder) {
         SSLContext context = tls == null ? null : TlsMaterial.sslContext(tls);
-        if (settings.isVerifyHostname()) {
-            if (context == null && asksForTls(settings) && !asksToTrustAll(settings)) {
+        if (verifyHostname) {
+            if (context == null && asksForTls() && !asksToTrustAll()) {
                 // What jnats would take for tls:// URLs, but verifying.
                 context = TlsMaterial.defaultContext();
             }
             if (context != null) {
                 ResolvedHosts hosts = new ResolvedHosts();
-                if (property(settings, SERVER_POOL_PROPERTY) == null) {
+                if (property(SERVER_POOL_PROPERTY) == null) {
                     builder.serverPool(hosts);
                 }
                 context = new HostnameVerifyingContext(context, hosts::nameOf);
@@ -85,18 +101,16 @@ final class TlsVerification {
         }
     }
 
-    private static boolean asksForTls(ConnectionSettings settings) {
-        return hasScheme(settings, "tls://", "wss://")
-                || Boolean.parseBoolean(property(settings, "secure"));
+    private boolean asksForTls() {
+        return hasScheme("tls://", "wss://") || Boolean.parseBoolean(property("secure"));
     }
 
-    private static boolean asksToTrustAll(ConnectionSettings settings) {
-        return hasScheme(settings, "opentls://")
-                || Boolean.parseBoolean(property(settings, "opentls"));
+    private boolean asksToTrustAll() {
+        return hasScheme("opentls://") || Boolean.parseBoolean(property("opentls"));
     }
 
-    private static boolean hasScheme(ConnectionSettings settings, String... schemes) {
-        for (String server : settings.getServers()) {
+    private boolean hasScheme(String... schemes) {
+        for (String server : servers) {
             String lower = server.toLowerCase(Locale.ROOT);
             for (String scheme : schemes) {
                 if (lower.startsWith(scheme)) {
@@ -108,8 +122,8 @@ final class TlsVerification {
     }
 
     /** The value of the jnats property {@code name} (keys read as jnats reads them), or null. */
-    private static String property(ConnectionSettings settings, String name) {
-        for (Map.Entry<String, String> property : settings.getProperties().entrySet()) {
+    private String property(String name) {
+        for (Map.Entry<String, String> property : properties.entrySet()) {
             if (JnatsProperties.shortKey(property.getKey()).replace('_', '.').equals(name)) {
                 return property.getValue();
             }
