@@ -8,17 +8,13 @@ import io.nats.client.Options;
 import org.apache.flink.annotation.PublicEvolving;
 
 import java.io.Serializable;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -69,9 +65,6 @@ public final class ConnectionSettings implements Serializable {
 
     private static final Pattern SECRET_KEY =
             Pattern.compile("(?i)(password|token|secret|seed|nkey|credential|jwt|key)");
-
-    private static final List<String> SCHEMES =
-            Arrays.asList("nats", "tls", "opentls", "ws", "wss");
 
     private final List<String> servers;
     private final String username;
@@ -126,7 +119,7 @@ public final class ConnectionSettings implements Serializable {
                         + " nats://localhost:4222");
         servers.stream()
                 .filter(s -> resolved || !EnvironmentReferences.contains(s))
-                .forEach(s -> checkUrl(s));
+                .forEach(s -> ServerUrls.check(s));
         if (!resolved) {
             EnvironmentReferences.requireNone(connectionName, "connectionName");
             properties.forEach((k, v) -> EnvironmentReferences.requireNone(v, "properties." + k));
@@ -171,25 +164,6 @@ public final class ConnectionSettings implements Serializable {
         if (!valid) {
             throw new IllegalArgumentException(problem);
         }
-    }
-
-    private static void checkUrl(String server) {
-        require(server != null && !server.trim().isEmpty(), "'servers': a server URL is empty.");
-        String shown = "'servers': '" + Redaction.url(server) + "'";
-        URI uri;
-        try {
-            uri = new URI(server.contains("://") ? server : "nats://" + server);
-        } catch (URISyntaxException e) {
-            throw new IllegalArgumentException(shown + " is not a valid URL: " + e.getReason());
-        }
-        String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
-        require(
-                SCHEMES.contains(scheme),
-                shown
-                        + " has scheme '"
-                        + scheme
-                        + "'; use nats://, tls://, opentls://, ws:// or wss://.");
-        require(uri.getHost() != null, shown + " has no host, e.g. nats://localhost:4222");
     }
 
     /** The server URLs, with user info masked: safe for logs and error messages. */
@@ -239,7 +213,7 @@ public final class ConnectionSettings implements Serializable {
         }
         List<String> resolvedServers = new ArrayList<>();
         for (String server : servers) {
-            resolvedServers.addAll(splitServers(references.resolve(server, "servers")));
+            resolvedServers.addAll(ServerUrls.split(references.resolve(server, "servers")));
         }
         Builder b =
                 toBuilder()
@@ -278,42 +252,6 @@ public final class ConnectionSettings implements Serializable {
     }
 
     /**
-     * Splits a {@code servers} value: a JSON array of strings ({@code ["nats://a:4222",
-     * "nats://b:4222"]}) or a comma-separated list.
-     */
-    public static List<String> splitServers(String value) {
-        List<String> out = new ArrayList<>();
-        String v = value == null ? "" : value.trim();
-        if (v.startsWith("[")) {
-            require(
-                    v.endsWith("]"),
-                    "'servers': '"
-                            + Redaction.url(v)
-                            + "' starts a JSON array but does not end with ']'.");
-            v = v.substring(1, v.length() - 1);
-        }
-        for (String part : v.split(",")) {
-            String p = part.trim();
-            // Double quotes from JSON; single quotes from a YAML list flattened by Flink.
-            boolean quoted =
-                    p.length() >= 2
-                            && (p.startsWith("\"") && p.endsWith("\"")
-                                    || p.startsWith("'") && p.endsWith("'"));
-            if (quoted) {
-                p = p.substring(1, p.length() - 1).trim();
-            } else {
-                require(
-                        !p.matches("^[\"'].*|.*[\"']$"),
-                        "'servers': '" + Redaction.url(p) + "' has an unbalanced quote.");
-            }
-            if (!p.isEmpty()) {
-                out.add(p);
-            }
-        }
-        return out;
-    }
-
-    /**
      * A jnats options builder for these settings. The caller adds anything specific to its use.
      * {@code ${NAME}} references must have been resolved first.
      */
@@ -345,7 +283,7 @@ public final class ConnectionSettings implements Serializable {
             // No JWT: the server knows the user by its public NKey (challenge only).
             builder.authHandler(Nats.credentials(null, readable(nkeySeedFile, "nkeySeedFile")));
         } else {
-            applyUrlUserInfo(builder);
+            ServerUrls.applyUserInfo(servers, builder);
         }
         tlsVerification().apply(builder);
         return builder;
@@ -354,24 +292,6 @@ public final class ConnectionSettings implements Serializable {
     /** The properties as jnats reads them. */
     private Properties jnatsProperties() {
         return JnatsProperties.toJnats(properties);
-    }
-
-    /**
-     * jnats' request cleanup interval as the properties set it ({@code cleanupinterval}: a {@link
-     * Duration} or milliseconds, a negative one ignored, as jnats reads it), else jnats' default.
-     */
-    Duration requestCleanupInterval() {
-        String value = Options.getPropertyValue(jnatsProperties(), Options.PROP_CLEANUP_INTERVAL);
-        if (value == null) {
-            return Options.DEFAULT_REQUEST_CLEANUP_INTERVAL;
-        }
-        Duration interval;
-        try {
-            interval = Duration.parse(value);
-        } catch (DateTimeParseException e) {
-            interval = Duration.ofMillis(Integer.parseInt(value));
-        }
-        return interval.isNegative() ? Options.DEFAULT_REQUEST_CLEANUP_INTERVAL : interval;
     }
 
     private TlsVerification tlsVerification() {
@@ -387,38 +307,6 @@ public final class ConnectionSettings implements Serializable {
                         + path
                         + "' on this machine; it must exist and be readable on every TaskManager.");
         return path;
-    }
-
-    /**
-     * jnats sends a URL's user info only to that URL's server, not to the servers a cluster
-     * advertises (discovery), so after failing over to one of those the connection would be
-     * refused. When the URLs agree on their user info and no other credentials are set, it is made
-     * the connection's credentials ({@code user:password}, or a token), for every server.
-     */
-    private void applyUrlUserInfo(Options.Builder builder) {
-        List<String> infos = new ArrayList<>();
-        for (String server : servers) {
-            try {
-                String info = new URI(server).getUserInfo();
-                if (info != null && !info.isEmpty() && !infos.contains(info)) {
-                    infos.add(info);
-                }
-            } catch (URISyntaxException e) {
-                // Not a URL jnats takes either; it says so when connecting.
-            }
-        }
-        if (infos.size() != 1) {
-            return; // none, or different credentials per URL: leave each URL its own
-        }
-        String info = infos.get(0);
-        int colon = info.indexOf(':');
-        if (colon < 0) {
-            builder.token(info.toCharArray());
-        } else {
-            builder.userInfo(
-                    info.substring(0, colon).toCharArray(),
-                    info.substring(colon + 1).toCharArray());
-        }
     }
 
     public List<String> getServers() {

@@ -123,11 +123,12 @@ public final class SharedConnection implements ConnectionListener, ErrorListener
         Options options;
         try {
             Options.Builder builder = settings.toOptionsBuilder(listener, listener);
-            if (requestLifetime != null
-                    && requestLifetime.compareTo(settings.requestCleanupInterval()) > 0) {
-                builder.requestCleanupInterval(requestLifetime);
-            }
             options = builder.build();
+            // Raised, never lowered: jnats' own reading of the properties says what it is.
+            if (requestLifetime != null
+                    && requestLifetime.compareTo(options.getRequestCleanupInterval()) > 0) {
+                options = builder.requestCleanupInterval(requestLifetime).build();
+            }
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new NatsConnectionException(
                     "Invalid NATS connection settings: "

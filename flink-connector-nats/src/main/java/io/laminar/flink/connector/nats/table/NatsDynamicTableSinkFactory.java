@@ -2,6 +2,7 @@ package io.laminar.flink.connector.nats.table;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.connection.EnvironmentReferences;
+import io.laminar.flink.connector.nats.connection.ServerUrls;
 import io.laminar.flink.connector.nats.connection.TlsSettings;
 import io.laminar.flink.connector.nats.sink.JetStreamSettings;
 import io.laminar.flink.connector.nats.sink.MessageHeaders;
@@ -214,7 +215,7 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
                         .servers(
                                 EnvironmentReferences.contains(servers)
                                         ? List.of(servers)
-                                        : ConnectionSettings.splitServers(servers))
+                                        : ServerUrls.split(servers))
                         .userInfo(config.get(USERNAME), config.get(PASSWORD))
                         .token(config.get(TOKEN))
                         .credentialsFile(config.get(CREDENTIALS_FILE))

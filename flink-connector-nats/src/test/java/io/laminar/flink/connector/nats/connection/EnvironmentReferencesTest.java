@@ -164,11 +164,11 @@ class EnvironmentReferencesTest {
 
     @Test
     void servers_split_from_json_array_or_comma_list() {
-        assertThat(ConnectionSettings.splitServers("[\"nats://a:1\", \"nats://b:2\"]"))
+        assertThat(ServerUrls.split("[\"nats://a:1\", \"nats://b:2\"]"))
                 .containsExactly("nats://a:1", "nats://b:2");
-        assertThat(ConnectionSettings.splitServers("nats://a:1, nats://b:2"))
+        assertThat(ServerUrls.split("nats://a:1, nats://b:2"))
                 .containsExactly("nats://a:1", "nats://b:2");
-        assertThatThrownBy(() -> ConnectionSettings.splitServers("[\"nats://a:1\""))
+        assertThatThrownBy(() -> ServerUrls.split("[\"nats://a:1\""))
                 .hasMessageContaining("servers");
     }
 }
