@@ -112,6 +112,16 @@ final class JetStreamPublisher implements NatsPublisher {
                             + ": "
                             + e.getErrorDescription()
                             + ". Create the stream or fix the stream name.");
+        } catch (IOException e) {
+            // jnats gives up after its request timeout (the connection timeout): a server that
+            // stopped answering, or one without JetStream whose subject someone else subscribes.
+            throw new NatsSinkException(
+                    String.format(
+                            "The server did not answer the check of the expected JetStream stream"
+                                    + " '%s' (%s). Make sure the server runs JetStream and"
+                                    + " answers; the check waits for the connection timeout.",
+                            stream, e.getMessage()),
+                    e);
         }
         if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
             Duration window = info.getConfiguration().getDuplicateWindow();
