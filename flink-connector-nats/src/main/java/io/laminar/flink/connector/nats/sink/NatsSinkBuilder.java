@@ -70,6 +70,7 @@ public class NatsSinkBuilder<IN>
     private JetStreamSettings jetStream;
     private String deadLetterSubject;
     private int connectionPoolSize = DEFAULT_CONNECTION_POOL_SIZE;
+    private boolean orderPerSubject;
     private SettingNames settingNames = SettingNames.BUILDER;
 
     NatsSinkBuilder() {}
@@ -185,6 +186,19 @@ public class NatsSinkBuilder<IN>
     }
 
     /**
+     * Keeps the order of each subject's records through retries, reconnects and server restarts
+     * (default false): a record is published only once every earlier record for its subject is
+     * confirmed (core) or acknowledged (JetStream), so a retried record is never overtaken by a
+     * newer one for its subject. One batch is in flight at a time ({@code maxInFlightRequests} must
+     * be 1, its default then), and a batch holds at most one record per subject: a single subject
+     * gets one record per round trip to the server.
+     */
+    public NatsSinkBuilder<IN> setOrderPerSubject(boolean orderPerSubject) {
+        this.orderPerSubject = orderPerSubject;
+        return this;
+    }
+
+    /**
      * Publishes to JetStream: each record counts as delivered when the stream acknowledged it.
      * Required for {@code EXACTLY_ONCE}; null switches back to core NATS.
      */
@@ -245,6 +259,15 @@ public class NatsSinkBuilder<IN>
                 "'connectionPoolSize': the connection pool size must be 0 (one connection per"
                         + " writer) or more, was %s",
                 connectionPoolSize);
+        int maxInFlight =
+                orDefault(
+                        getMaxInFlightRequests(),
+                        orderPerSubject ? 1 : DEFAULT_MAX_IN_FLIGHT_REQUESTS);
+        checkArgument(
+                !orderPerSubject || maxInFlight == 1,
+                "'orderPerSubject' keeps one batch in flight: set 'maxInFlightRequests' to 1 or"
+                        + " leave it unset, was %s",
+                maxInFlight);
         Long batchBytes = getMaxBatchSizeInBytes();
         long maxRecordSize =
                 orDefault(
@@ -268,9 +291,10 @@ public class NatsSinkBuilder<IN>
                         confirmTimeout,
                         jetStream,
                         connectionPoolSize,
+                        orderPerSubject,
                         settingNames),
                 orDefault(getMaxBatchSize(), DEFAULT_MAX_BATCH_SIZE),
-                orDefault(getMaxInFlightRequests(), DEFAULT_MAX_IN_FLIGHT_REQUESTS),
+                maxInFlight,
                 orDefault(getMaxBufferedRequests(), DEFAULT_MAX_BUFFERED_REQUESTS),
                 maxBatchBytes,
                 orDefault(getMaxTimeInBufferMS(), DEFAULT_MAX_TIME_IN_BUFFER_MS),

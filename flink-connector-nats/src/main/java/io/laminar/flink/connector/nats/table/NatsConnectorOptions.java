@@ -74,6 +74,8 @@ public final class NatsConnectorOptions {
         names.put("confirmTimeout", "sink.confirm-timeout");
         names.put("connectionPoolSize", "sink.connection-pool-size");
         names.put("deadLetterSubject", "sink.dead-letter.subject");
+        names.put("orderPerSubject", "sink.order-per-subject");
+        names.put("maxInFlightRequests", "sink.requests.max-inflight");
         return names;
     }
 
@@ -430,4 +432,15 @@ public final class NatsConnectorOptions {
                                     + " same connection options share (writer subtask index modulo"
                                     + " this size picks one). 0 gives every writer its own"
                                     + " connection.");
+
+    public static final ConfigOption<Boolean> ORDER_PER_SUBJECT =
+            ConfigOptions.key("sink.order-per-subject")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription(
+                            "Keep each subject's rows in order through retries, reconnects and"
+                                    + " server restarts: a row is published only once the earlier"
+                                    + " rows of its subject are confirmed. One batch in flight"
+                                    + " ('sink.requests.max-inflight' 1), at most one row per"
+                                    + " subject in a batch.");
 }

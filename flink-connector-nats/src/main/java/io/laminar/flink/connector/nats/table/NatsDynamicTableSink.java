@@ -42,6 +42,7 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
     private final JetStreamSettings jetStream;
     private final String deadLetterSubject;
     private final int connectionPoolSize;
+    private final boolean orderPerSubject;
     private List<String> metadataKeys = Collections.emptyList();
 
     /** The async-sink options come apart: Flink's builder keeps their getters protected. */
@@ -67,6 +68,7 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
         this.jetStream = b.jetStream;
         this.deadLetterSubject = b.deadLetterSubject;
         this.connectionPoolSize = b.connectionPoolSize;
+        this.orderPerSubject = b.orderPerSubject;
     }
 
     @Override
@@ -89,6 +91,7 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
                         .setJetStream(jetStream)
                         .setDeadLetterSubject(deadLetterSubject)
                         .setConnectionPoolSize(connectionPoolSize)
+                        .setOrderPerSubject(orderPerSubject)
                         .setSettingNames(NatsConnectorOptions.SETTING_NAMES);
         addAsyncOptionsToSinkBuilder(builder);
         return builder.build();
@@ -130,7 +133,8 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
                                 .confirmTimeout(confirmTimeout)
                                 .jetStream(jetStream)
                                 .deadLetterSubject(deadLetterSubject)
-                                .connectionPoolSize(connectionPoolSize),
+                                .connectionPoolSize(connectionPoolSize)
+                                .orderPerSubject(orderPerSubject),
                         maxBatchSize,
                         maxInFlightRequests,
                         maxBufferedRequests,
@@ -198,6 +202,7 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
         private JetStreamSettings jetStream;
         private String deadLetterSubject;
         private int connectionPoolSize;
+        private boolean orderPerSubject;
 
         Builder format(EncodingFormat<SerializationSchema<RowData>> format, DataType physical) {
             this.format = format;
@@ -237,6 +242,11 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
 
         Builder connectionPoolSize(int size) {
             this.connectionPoolSize = size;
+            return this;
+        }
+
+        Builder orderPerSubject(boolean orderPerSubject) {
+            this.orderPerSubject = orderPerSubject;
             return this;
         }
 

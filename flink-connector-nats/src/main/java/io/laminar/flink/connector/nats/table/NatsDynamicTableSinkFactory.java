@@ -105,6 +105,7 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
         options.add(DELIVERY_GUARANTEE);
         options.add(CONFIRM_TIMEOUT);
         options.add(CONNECTION_POOL_SIZE);
+        options.add(ORDER_PER_SUBJECT);
         options.add(DEAD_LETTER_SUBJECT);
         options.add(JETSTREAM_ENABLED);
         options.add(JETSTREAM_STREAM);
@@ -157,7 +158,8 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
                         .confirmTimeout(get(config, CONFIRM_TIMEOUT))
                         .jetStream(jetStream)
                         .deadLetterSubject(config.get(DEAD_LETTER_SUBJECT))
-                        .connectionPoolSize(get(config, CONNECTION_POOL_SIZE));
+                        .connectionPoolSize(get(config, CONNECTION_POOL_SIZE))
+                        .orderPerSubject(get(config, ORDER_PER_SUBJECT));
         settings(() -> addAsyncOptionsToBuilder(asyncOptions(helper), builder));
         NatsDynamicTableSink sink = builder.build();
         // The builder owns the sink's rules; a serializer that is never called stands in for

@@ -26,6 +26,16 @@ class NatsSinkBuilderTest {
     }
 
     @Test
+    void the_order_per_subject_keeps_one_batch_in_flight() {
+        assertThat(valid().setOrderPerSubject(true).build().toString())
+                .contains("orderPerSubject=true");
+        assertThatThrownBy(() -> valid().setOrderPerSubject(true).setMaxInFlightRequests(2).build())
+                .hasMessageContaining("'orderPerSubject'")
+                .hasMessageContaining("'maxInFlightRequests' to 1")
+                .hasMessageContaining("was 2");
+    }
+
+    @Test
     void servers_are_required() {
         assertThatThrownBy(
                         () ->

@@ -883,6 +883,10 @@ class NatsDynamicTableSinkFactoryTest {
         options = minimal();
         options.put("sink.dead-letter.subject", "dead.*");
         assertRejected(options, "'sink.dead-letter.subject'", "wildcard");
+        options = minimal();
+        options.put("sink.order-per-subject", "true");
+        options.put("sink.requests.max-inflight", "4");
+        assertRejected(options, "'sink.order-per-subject'", "'sink.requests.max-inflight' to 1");
     }
 
     @Test

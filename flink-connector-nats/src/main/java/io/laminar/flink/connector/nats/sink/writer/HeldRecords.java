@@ -14,8 +14,11 @@ import org.apache.flink.connector.base.sink.writer.config.AsyncSinkWriterConfigu
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -54,15 +57,39 @@ final class HeldRecords {
 
     /**
      * Flink's batch creator, remembering each batch's size in bytes, which {@link #inFlight} then
-     * takes without walking the batch again.
+     * takes without walking the batch again. With {@code onePerSubject} a batch ends before the
+     * first record whose subject it already holds, so that (with one batch in flight) no record is
+     * published before the earlier records of its subject were confirmed.
      */
-    BatchCreator<NatsMessage> batchCreator(long maxBatchSizeInBytes) {
-        SimpleBatchCreator<NatsMessage> creator = new SimpleBatchCreator<>(maxBatchSizeInBytes);
+    BatchCreator<NatsMessage> batchCreator(long maxBatchSizeInBytes, boolean onePerSubject) {
+        BatchCreator<NatsMessage> creator =
+                onePerSubject
+                        ? (requestInfo, entries) ->
+                                onePerSubject(requestInfo.getBatchSize(), maxBatchSizeInBytes)
+                        : new SimpleBatchCreator<>(maxBatchSizeInBytes);
         return (requestInfo, entries) -> {
             Batch<NatsMessage> batch = creator.createNextBatch(requestInfo, entries);
             lastBatch = batch;
             return batch;
         };
+    }
+
+    /** Up to {@code maxRecords} records from the head of the buffer, no two for one subject. */
+    private Batch<NatsMessage> onePerSubject(int maxRecords, long maxBytes) {
+        List<NatsMessage> batch = new ArrayList<>();
+        Set<String> subjects = new HashSet<>();
+        long bytes = 0;
+        while (batch.size() < maxRecords && !buffer.isEmpty()) {
+            RequestEntryWrapper<NatsMessage> next = buffer.peek();
+            if (bytes + next.getSize() > maxBytes
+                    || !subjects.add(next.getRequestEntry().getSubject())) {
+                break;
+            }
+            buffer.poll();
+            batch.add(next.getRequestEntry());
+            bytes += next.getSize();
+        }
+        return new Batch<>(batch, bytes);
     }
 
     /**

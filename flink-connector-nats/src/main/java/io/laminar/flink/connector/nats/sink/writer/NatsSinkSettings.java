@@ -21,6 +21,7 @@ public final class NatsSinkSettings implements Serializable {
     private final Duration confirmTimeout;
     private final JetStreamSettings jetStream;
     private final int connectionPoolSize;
+    private final boolean orderPerSubject;
     private final SettingNames settingNames;
 
     public NatsSinkSettings(
@@ -29,12 +30,14 @@ public final class NatsSinkSettings implements Serializable {
             Duration confirmTimeout,
             JetStreamSettings jetStream,
             int connectionPoolSize,
+            boolean orderPerSubject,
             SettingNames settingNames) {
         this.connection = connection;
         this.deliveryGuarantee = deliveryGuarantee;
         this.confirmTimeout = confirmTimeout;
         this.jetStream = jetStream;
         this.connectionPoolSize = connectionPoolSize;
+        this.orderPerSubject = orderPerSubject;
         this.settingNames = settingNames;
     }
 
@@ -52,12 +55,18 @@ public final class NatsSinkSettings implements Serializable {
                 confirmTimeout,
                 jetStream.withCheckpointInterval(interval),
                 connectionPoolSize,
+                orderPerSubject,
                 settingNames);
     }
 
     /** Connections the job's writers in one TaskManager share; 0: one per writer. */
     int getConnectionPoolSize() {
         return connectionPoolSize;
+    }
+
+    /** True when a batch holds at most one record per subject (and one batch is in flight). */
+    boolean isOrderPerSubject() {
+        return orderPerSubject;
     }
 
     /** JetStream settings, or null to publish with core NATS. */
@@ -93,6 +102,8 @@ public final class NatsSinkSettings implements Serializable {
                 + jetStream
                 + ", connectionPoolSize="
                 + connectionPoolSize
+                + ", orderPerSubject="
+                + orderPerSubject
                 + '}';
     }
 }

@@ -63,7 +63,8 @@ public class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
                 context,
                 configuration,
                 states,
-                held.batchCreator(configuration.getMaxBatchSizeInBytes()),
+                held.batchCreator(
+                        configuration.getMaxBatchSizeInBytes(), settings.isOrderPerSubject()),
                 held.buffer());
         this.held = held;
         NatsSinkMetrics metrics = new NatsSinkMetrics(context.metricGroup(), held);

@@ -268,6 +268,7 @@ class CorePublisherConfirmationStallITCase {
                             confirmTimeout,
                             null,
                             1,
+                            false,
                             SettingNames.BUILDER);
             this.publisher =
                     new CorePublisher(

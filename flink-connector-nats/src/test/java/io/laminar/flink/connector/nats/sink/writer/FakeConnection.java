@@ -179,6 +179,7 @@ final class FakeConnection {
                         Duration.ofSeconds(30),
                         jetStream,
                         0,
+                        false,
                         SettingNames.BUILDER);
         ConnectionEvents events =
                 new ConnectionEvents(

@@ -70,7 +70,7 @@ class HeldRecordsTest {
         for (int i = 0; i < 5; i++) {
             buffer.add(entry(message(99)), false);
         }
-        BatchCreator<NatsMessage> creator = held.batchCreator(250);
+        BatchCreator<NatsMessage> creator = held.batchCreator(250, false);
 
         Batch<NatsMessage> batch = creator.createNextBatch(new BasicRequestInfo(5), buffer);
         assertThat(batch.getRecordCount()).isEqualTo(2);
@@ -96,6 +96,39 @@ class HeldRecordsTest {
         assertThat(retried.calls).containsExactly("retry 1");
         assertThat(held.inFlightRecords()).isZero();
         assertThat(held.inFlightBytes()).isZero();
+    }
+
+    @Test
+    void with_the_order_kept_per_subject_a_batch_ends_before_a_subject_it_already_holds() {
+        RequestBuffer<NatsMessage> buffer = held.buffer();
+        for (String subject : Arrays.asList("a", "b", "a", "c", "c", "d", "e")) {
+            buffer.add(entry(NatsMessage.builder(subject, new byte[10]).build()), false);
+        }
+        BatchCreator<NatsMessage> creator = held.batchCreator(1_000, true);
+
+        assertThat(subjects(creator.createNextBatch(new BasicRequestInfo(10), buffer)))
+                .containsExactly("a", "b");
+        assertThat(subjects(creator.createNextBatch(new BasicRequestInfo(10), buffer)))
+                .containsExactly("a", "c");
+        // The record limit and the byte limit still apply.
+        assertThat(subjects(creator.createNextBatch(new BasicRequestInfo(1), buffer)))
+                .containsExactly("c");
+        assertThat(
+                        subjects(
+                                held.batchCreator(2 * buffer.peek().getSize() - 1, true)
+                                        .createNextBatch(new BasicRequestInfo(10), buffer)))
+                .containsExactly("d");
+        assertThat(subjects(creator.createNextBatch(new BasicRequestInfo(10), buffer)))
+                .containsExactly("e");
+        assertThat(buffer.isEmpty()).isTrue();
+    }
+
+    private static List<String> subjects(Batch<NatsMessage> batch) {
+        List<String> subjects = new ArrayList<>();
+        for (NatsMessage message : batch.getBatchEntries()) {
+            subjects.add(message.getSubject());
+        }
+        return subjects;
     }
 
     @Test
