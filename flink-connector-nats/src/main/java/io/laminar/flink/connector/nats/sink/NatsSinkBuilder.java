@@ -1,6 +1,7 @@
 package io.laminar.flink.connector.nats.sink;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
+import io.laminar.flink.connector.nats.sink.writer.KeyValueMessages;
 import io.laminar.flink.connector.nats.sink.writer.NatsMessageConverter;
 import io.laminar.flink.connector.nats.sink.writer.NatsSinkSettings;
 import io.laminar.flink.connector.nats.sink.writer.SchemaMessageSerializer;
@@ -71,6 +72,8 @@ public class NatsSinkBuilder<IN>
     private String deadLetterSubject;
     private int connectionPoolSize = DEFAULT_CONNECTION_POOL_SIZE;
     private boolean orderPerSubject;
+    private String keyValueBucket;
+    private KeyValueSerializer<IN> keyValueSerializer;
     private SettingNames settingNames = SettingNames.BUILDER;
 
     NatsSinkBuilder() {}
@@ -186,6 +189,25 @@ public class NatsSinkBuilder<IN>
     }
 
     /**
+     * Writes to the NATS Key-Value bucket {@code bucket} (which must exist) instead of to subjects:
+     * each record is a put, delete or purge of one key, made by {@link #setKeyValueSerializer}.
+     * Writes are JetStream publishes whose acknowledgement is awaited, and each key's writes keep
+     * their order through retries, reconnects and restores (one batch in flight, at most one write
+     * per key in a batch), so the bucket ends with the last write per key. {@link #setJetStream}
+     * may set the ack timeout and pending acks, not a stream.
+     */
+    public NatsSinkBuilder<IN> setKeyValueBucket(String bucket) {
+        this.keyValueBucket = bucket;
+        return this;
+    }
+
+    /** What each record does to a key of the {@link #setKeyValueBucket Key-Value bucket}. */
+    public NatsSinkBuilder<IN> setKeyValueSerializer(KeyValueSerializer<IN> serializer) {
+        this.keyValueSerializer = serializer;
+        return this;
+    }
+
+    /**
      * Keeps the order of each subject's records through retries, reconnects and server restarts
      * (default false): a record is published only once every earlier record for its subject is
      * confirmed (core) or acknowledged (JetStream), so a retried record is never overtaken by a
@@ -238,7 +260,26 @@ public class NatsSinkBuilder<IN>
                 "Set the connection settings (setConnectionSettings) with at least one NATS"
                         + " server, e.g."
                         + " ConnectionSettings.builder().servers(\"nats://localhost:4222\").build().");
-        NatsMessageSerializer<IN> serializer = serializer();
+        NatsMessageSerializer<IN> serializer =
+                keyValueBucket == null && keyValueSerializer == null
+                        ? serializer()
+                        : keyValueSerializer();
+        JetStreamSettings jetStream = this.jetStream;
+        boolean orderPerSubject = this.orderPerSubject;
+        if (keyValueBucket != null) {
+            checkArgument(
+                    jetStream == null || jetStream.getExpectedStream() == null,
+                    "'keyValueBucket' writes to the bucket's own stream: do not also set"
+                            + " 'expectedStream' (was '%s').",
+                    jetStream == null ? null : jetStream.getExpectedStream());
+            checkArgument(
+                    deliveryGuarantee != DeliveryGuarantee.EXACTLY_ONCE,
+                    "'deliveryGuarantee' EXACTLY_ONCE does not apply to 'keyValueBucket': with"
+                            + " AT_LEAST_ONCE the bucket already ends with the last write per"
+                            + " key, replays included.");
+            jetStream = jetStream == null ? JetStreamSettings.defaults() : jetStream;
+            orderPerSubject = true;
+        }
         checkArgument(
                 deliveryGuarantee != null,
                 "'deliveryGuarantee' must be set: NONE or AT_LEAST_ONCE.");
@@ -265,8 +306,9 @@ public class NatsSinkBuilder<IN>
                         orderPerSubject ? 1 : DEFAULT_MAX_IN_FLIGHT_REQUESTS);
         checkArgument(
                 !orderPerSubject || maxInFlight == 1,
-                "'orderPerSubject' keeps one batch in flight: set 'maxInFlightRequests' to 1 or"
-                        + " leave it unset, was %s",
+                "'%s' keeps one batch in flight: set 'maxInFlightRequests' to 1 or leave it"
+                        + " unset, was %s",
+                keyValueBucket != null ? "keyValueBucket" : "orderPerSubject",
                 maxInFlight);
         Long batchBytes = getMaxBatchSizeInBytes();
         long maxRecordSize =
@@ -292,6 +334,7 @@ public class NatsSinkBuilder<IN>
                         jetStream,
                         connectionPoolSize,
                         orderPerSubject,
+                        keyValueBucket,
                         settingNames),
                 orDefault(getMaxBatchSize(), DEFAULT_MAX_BATCH_SIZE),
                 maxInFlight,
@@ -299,6 +342,28 @@ public class NatsSinkBuilder<IN>
                 maxBatchBytes,
                 orDefault(getMaxTimeInBufferMS(), DEFAULT_MAX_TIME_IN_BUFFER_MS),
                 maxRecordSize);
+    }
+
+    private NatsMessageSerializer<IN> keyValueSerializer() {
+        checkArgument(
+                keyValueBucket != null,
+                "A Key-Value serializer needs a bucket: set 'keyValueBucket'"
+                        + " (setKeyValueBucket).");
+        KeyValueEntry.validateBucket(keyValueBucket);
+        checkArgument(
+                keyValueSerializer != null,
+                "'keyValueBucket' needs a Key-Value serializer (setKeyValueSerializer).");
+        checkArgument(
+                messageSerializer == null
+                        && serializationSchema == null
+                        && subject == null
+                        && subjectSelector == null
+                        && replyToSelector == null
+                        && headers.isEmpty(),
+                "'keyValueBucket' writes keys, not subjects: do not also set a message"
+                        + " serializer, serialization schema, subject, subject selector, reply-to"
+                        + " selector or headers.");
+        return new KeyValueMessages<>(keyValueBucket, keyValueSerializer);
     }
 
     private NatsMessageSerializer<IN> serializer() {

@@ -332,7 +332,9 @@ public final class NatsConnectorOptions {
         /** Every physical column, routing columns included. */
         ALL,
         /** Every physical column except subject_field, reply_to_field and msg_id_field. */
-        EXCEPT_ROUTING
+        EXCEPT_ROUTING,
+        /** Key-Value mode: every physical column except the primary-key columns. */
+        EXCEPT_KEY
     }
 
     public static final ConfigOption<ValueFieldsInclude> VALUE_FIELDS_INCLUDE =
@@ -342,8 +344,9 @@ public final class NatsConnectorOptions {
                     .withDescription(
                             "ALL: every physical column is serialized into the payload;"
                                     + " EXCEPT_ROUTING: the columns named by 'subject_field',"
-                                    + " 'reply_to_field' and 'msg_id_field' are left out."
-                                    + " Metadata columns are never in the payload.");
+                                    + " 'reply_to_field' and 'msg_id_field' are left out;"
+                                    + " EXCEPT_KEY (with 'kv.bucket'): the primary-key columns are"
+                                    + " left out. Metadata columns are never in the payload.");
 
     // ---------------------------------------------------------------- delivery
 
@@ -443,4 +446,40 @@ public final class NatsConnectorOptions {
                                     + " rows of its subject are confirmed. One batch in flight"
                                     + " ('sink.requests.max-inflight' 1), at most one row per"
                                     + " subject in a batch.");
+
+    // ---------------------------------------------------------------- key-value
+
+    public static final ConfigOption<String> KV_BUCKET =
+            ConfigOptions.key("kv.bucket")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Write the table, an upsert changelog keyed by its PRIMARY KEY, to"
+                                    + " this NATS Key-Value bucket (which must exist) instead of"
+                                    + " to subjects.");
+
+    public static final ConfigOption<String> KV_KEY_DELIMITER =
+            ConfigOptions.key("kv.key.delimiter")
+                    .stringType()
+                    .defaultValue(".")
+                    .withDescription(
+                            "Joins the primary-key columns' values into the key; the default"
+                                    + " '.' makes keys hierarchical (watchable with wildcards).");
+
+    /** What a DELETE row does to its key. */
+    public enum KeyValueDeleteMode {
+        /** A delete marker: the key is gone, its history stays. */
+        DELETE,
+        /** A purge marker: the key and its history are gone. */
+        PURGE
+    }
+
+    public static final ConfigOption<KeyValueDeleteMode> KV_DELETE_MODE =
+            ConfigOptions.key("kv.delete-mode")
+                    .enumType(KeyValueDeleteMode.class)
+                    .defaultValue(KeyValueDeleteMode.DELETE)
+                    .withDescription(
+                            "What a DELETE row writes: 'delete' a delete marker (the key's"
+                                    + " history stays), 'purge' a purge marker (its history is"
+                                    + " removed).");
 }

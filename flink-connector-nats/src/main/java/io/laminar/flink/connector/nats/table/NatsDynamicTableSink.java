@@ -3,7 +3,6 @@ package io.laminar.flink.connector.nats.table;
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.sink.JetStreamSettings;
 import io.laminar.flink.connector.nats.sink.NatsMessage;
-import io.laminar.flink.connector.nats.sink.NatsMessageSerializer;
 import io.laminar.flink.connector.nats.sink.NatsSink;
 import io.laminar.flink.connector.nats.sink.NatsSinkBuilder;
 
@@ -43,6 +42,7 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
     private final String deadLetterSubject;
     private final int connectionPoolSize;
     private final boolean orderPerSubject;
+    private final KeyValueTable keyValue;
     private List<String> metadataKeys = Collections.emptyList();
 
     /** The async-sink options come apart: Flink's builder keeps their getters protected. */
@@ -69,23 +69,25 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
         this.deadLetterSubject = b.deadLetterSubject;
         this.connectionPoolSize = b.connectionPoolSize;
         this.orderPerSubject = b.orderPerSubject;
+        this.keyValue = b.keyValue;
     }
 
     @Override
     public ChangelogMode getChangelogMode(ChangelogMode requestedMode) {
-        // Messages cannot be retracted or updated: the planner rejects updating queries.
-        return ChangelogMode.insertOnly();
+        // Messages cannot be retracted or updated: the planner rejects updating queries. A
+        // Key-Value table takes an upsert changelog: the last write per key is the row's state.
+        return keyValue == null ? ChangelogMode.insertOnly() : ChangelogMode.upsert();
     }
 
     /**
-     * The DataStream sink for {@code serializer}. The factory builds one at planning time (with a
-     * serializer that is never called) so that the builder checks its rules once, for both APIs.
+     * The DataStream sink writing rows with {@code payloadSchema}. The factory builds one at
+     * planning time (with no schema: the serializer is never called) so that the builder checks its
+     * rules once, for both APIs.
      */
-    NatsSink<RowData> createSink(NatsMessageSerializer<RowData> serializer) {
+    NatsSink<RowData> createSink(SerializationSchema<RowData> payloadSchema) {
         NatsSinkBuilder<RowData> builder =
                 NatsSink.<RowData>builder()
                         .setConnectionSettings(connection)
-                        .setMessageSerializer(serializer)
                         .setDeliveryGuarantee(deliveryGuarantee)
                         .setConfirmTimeout(confirmTimeout)
                         .setJetStream(jetStream)
@@ -93,6 +95,21 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
                         .setConnectionPoolSize(connectionPoolSize)
                         .setOrderPerSubject(orderPerSubject)
                         .setSettingNames(NatsConnectorOptions.SETTING_NAMES);
+        if (keyValue == null) {
+            int physicalFields = DataType.getFieldCount(physicalDataType);
+            RowRouting.Builder rowRouting = routing.toBuilder().clearMetadata();
+            for (int i = 0; i < metadataKeys.size(); i++) {
+                rowRouting.metadata(
+                        WritableMetadata.ofKey(metadataKeys.get(i)), physicalFields + i);
+            }
+            builder.setMessageSerializer(
+                    new RowDataMessageSerializer(payloadSchema, rowRouting.build()));
+        } else {
+            builder.setKeyValueBucket(keyValue.bucket)
+                    .setKeyValueSerializer(
+                            new RowDataKeyValueSerializer(
+                                    payloadSchema, keyValue, routing.payloadFields));
+        }
         addAsyncOptionsToSinkBuilder(builder);
         return builder.build();
     }
@@ -100,15 +117,7 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
     @Override
     public SinkRuntimeProvider getSinkRuntimeProvider(DynamicTableSink.Context context) {
         DataType payloadType = Projection.of(routing.payloadFields).project(physicalDataType);
-        SerializationSchema<RowData> payloadSchema =
-                format.createRuntimeEncoder(context, payloadType);
-        int physicalFields = DataType.getFieldCount(physicalDataType);
-        RowRouting.Builder rowRouting = routing.toBuilder().clearMetadata();
-        for (int i = 0; i < metadataKeys.size(); i++) {
-            rowRouting.metadata(WritableMetadata.ofKey(metadataKeys.get(i)), physicalFields + i);
-        }
-        return SinkV2Provider.of(
-                createSink(new RowDataMessageSerializer(payloadSchema, rowRouting.build())));
+        return SinkV2Provider.of(createSink(format.createRuntimeEncoder(context, payloadType)));
     }
 
     @Override
@@ -134,7 +143,8 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
                                 .jetStream(jetStream)
                                 .deadLetterSubject(deadLetterSubject)
                                 .connectionPoolSize(connectionPoolSize)
-                                .orderPerSubject(orderPerSubject),
+                                .orderPerSubject(orderPerSubject)
+                                .keyValue(keyValue),
                         maxBatchSize,
                         maxInFlightRequests,
                         maxBufferedRequests,
@@ -160,6 +170,8 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
                 jetStream,
                 deadLetterSubject,
                 connectionPoolSize,
+                orderPerSubject,
+                keyValue,
                 metadataKeys);
     }
 
@@ -203,6 +215,7 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
         private String deadLetterSubject;
         private int connectionPoolSize;
         private boolean orderPerSubject;
+        private KeyValueTable keyValue;
 
         Builder format(EncodingFormat<SerializationSchema<RowData>> format, DataType physical) {
             this.format = format;
@@ -247,6 +260,11 @@ public class NatsDynamicTableSink extends AsyncDynamicTableSink<NatsMessage>
 
         Builder orderPerSubject(boolean orderPerSubject) {
             this.orderPerSubject = orderPerSubject;
+            return this;
+        }
+
+        Builder keyValue(KeyValueTable keyValue) {
+            this.keyValue = keyValue;
             return this;
         }
 

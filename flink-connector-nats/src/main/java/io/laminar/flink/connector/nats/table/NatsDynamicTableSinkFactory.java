@@ -36,6 +36,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import static io.laminar.flink.connector.nats.table.NatsConnectorOptions.*;
 
@@ -111,6 +112,9 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
         options.add(JETSTREAM_STREAM);
         options.add(JETSTREAM_ACK_TIMEOUT);
         options.add(JETSTREAM_MAX_PENDING_ACKS);
+        options.add(KV_BUCKET);
+        options.add(KV_KEY_DELIMITER);
+        options.add(KV_DELETE_MODE);
         return options;
     }
 
@@ -129,10 +133,14 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
         Configuration config = Configuration.fromMap(options);
         ResolvedSchema schema = context.getCatalogTable().getResolvedSchema();
 
-        RowRouting routing = routing(config, options, schema);
+        KeyValueTable keyValue = keyValueTable(config, options, schema);
+        RowRouting routing =
+                keyValue == null
+                        ? routing(config, options, schema)
+                        : keyValueRouting(config, schema, keyValue);
         DeliveryGuarantee guarantee = get(config, DELIVERY_GUARANTEE);
-        JetStreamSettings jetStream = jetStream(config);
-        if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
+        JetStreamSettings jetStream = jetStream(config, keyValue != null);
+        if (guarantee == DeliveryGuarantee.EXACTLY_ONCE && keyValue == null) {
             List<String> missing = new ArrayList<>();
             if (jetStream == null) {
                 missing.add("'jetstream.enabled' = 'true'");
@@ -159,12 +167,13 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
                         .jetStream(jetStream)
                         .deadLetterSubject(config.get(DEAD_LETTER_SUBJECT))
                         .connectionPoolSize(get(config, CONNECTION_POOL_SIZE))
-                        .orderPerSubject(get(config, ORDER_PER_SUBJECT));
+                        .orderPerSubject(get(config, ORDER_PER_SUBJECT))
+                        .keyValue(keyValue);
         settings(() -> addAsyncOptionsToBuilder(asyncOptions(helper), builder));
         NatsDynamicTableSink sink = builder.build();
-        // The builder owns the sink's rules; a serializer that is never called stands in for
-        // the row serializer, which needs the planner's context.
-        settings(() -> sink.createSink(row -> null));
+        // The builder owns the sink's rules; the payload schema needs the planner's context and
+        // is left out: the row serializer is never called.
+        settings(() -> sink.createSink(null));
         return sink;
     }
 
@@ -181,8 +190,87 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
         }
     }
 
-    private static JetStreamSettings jetStream(Configuration config) {
-        if (!get(config, JETSTREAM_ENABLED)) {
+    /**
+     * The Key-Value table when 'kv.bucket' is set, after refusing the options and columns that
+     * route rows to subjects; null otherwise, after refusing the Key-Value options.
+     */
+    private static KeyValueTable keyValueTable(
+            Configuration config, Map<String, String> options, ResolvedSchema schema) {
+        String bucket = config.get(KV_BUCKET);
+        if (bucket == null) {
+            for (ConfigOption<?> option : Arrays.asList(KV_KEY_DELIMITER, KV_DELETE_MODE)) {
+                if (config.contains(option)) {
+                    throw new ValidationException(
+                            "Option '" + option.key() + "' only applies with 'kv.bucket'.");
+                }
+            }
+            if (get(config, VALUE_FIELDS_INCLUDE) == ValueFieldsInclude.EXCEPT_KEY) {
+                throw new ValidationException(
+                        "Option 'value.fields-include' = 'EXCEPT_KEY' only applies with"
+                                + " 'kv.bucket'; use 'ALL' or 'EXCEPT_ROUTING'.");
+            }
+            return null;
+        }
+        List<String> refused = new ArrayList<>();
+        for (ConfigOption<?> option :
+                Arrays.asList(
+                        SUBJECT,
+                        SUBJECT_FIELD,
+                        REPLY_TO_FIELD,
+                        MSG_ID_FIELD,
+                        HEADERS,
+                        JETSTREAM_ENABLED,
+                        JETSTREAM_STREAM)) {
+            if (config.contains(option)) {
+                refused.add("'" + option.key() + "'");
+            }
+        }
+        options.keySet().stream()
+                .filter(key -> key.startsWith(HEADERS_PREFIX))
+                .forEach(key -> refused.add("'" + key + "'"));
+        if (config.contains(ORDER_PER_SUBJECT) && !get(config, ORDER_PER_SUBJECT)) {
+            refused.add("'sink.order-per-subject' = 'false'");
+        }
+        if (get(config, VALUE_FIELDS_INCLUDE) == ValueFieldsInclude.EXCEPT_ROUTING) {
+            refused.add("'value.fields-include' = 'EXCEPT_ROUTING' (use 'EXCEPT_KEY')");
+        }
+        for (Column column : schema.getColumns()) {
+            if (column instanceof Column.MetadataColumn
+                    && !((Column.MetadataColumn) column).isVirtual()) {
+                refused.add("metadata column '" + column.getName() + "'");
+            }
+        }
+        if (!refused.isEmpty()) {
+            throw new ValidationException(
+                    "Option 'kv.bucket' writes each row to the key its PRIMARY KEY gives, in"
+                            + " the bucket's own stream, with the order per key kept; these do"
+                            + " not apply to it: "
+                            + String.join(", ", refused)
+                            + ".");
+        }
+        return KeyValueTable.of(
+                bucket, config.get(KV_KEY_DELIMITER), get(config, KV_DELETE_MODE), schema);
+    }
+
+    /** The payload columns of a Key-Value table: all, or all but the key ('EXCEPT_KEY'). */
+    private static RowRouting keyValueRouting(
+            Configuration config, ResolvedSchema schema, KeyValueTable keyValue) {
+        boolean exceptKey = get(config, VALUE_FIELDS_INCLUDE) == ValueFieldsInclude.EXCEPT_KEY;
+        int physical = (int) schema.getColumns().stream().filter(Column::isPhysical).count();
+        int[] payload =
+                IntStream.range(0, physical)
+                        .filter(i -> !exceptKey || !keyValue.isKeyField(i))
+                        .toArray();
+        if (payload.length == 0) {
+            throw new ValidationException(
+                    "Option 'value.fields-include' = 'EXCEPT_KEY' leaves no column for the"
+                            + " value: add a value column or use 'ALL'.");
+        }
+        return RowRouting.builder().payloadFields(payload).build();
+    }
+
+    private static JetStreamSettings jetStream(Configuration config, boolean keyValue) {
+        if (!keyValue && !get(config, JETSTREAM_ENABLED)) {
             for (ConfigOption<?> option :
                     Arrays.asList(
                             JETSTREAM_STREAM, JETSTREAM_ACK_TIMEOUT, JETSTREAM_MAX_PENDING_ACKS)) {
@@ -198,7 +286,7 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
         return settings(
                 () ->
                         JetStreamSettings.builder()
-                                .expectedStream(config.get(JETSTREAM_STREAM))
+                                .expectedStream(keyValue ? null : config.get(JETSTREAM_STREAM))
                                 .ackTimeout(get(config, JETSTREAM_ACK_TIMEOUT))
                                 .maxPendingAcks(get(config, JETSTREAM_MAX_PENDING_ACKS))
                                 .build());

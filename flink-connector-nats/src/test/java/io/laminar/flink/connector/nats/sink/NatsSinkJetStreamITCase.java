@@ -2,6 +2,7 @@ package io.laminar.flink.connector.nats.sink;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.testutils.Await;
+import io.laminar.flink.connector.nats.testutils.FailOnceAfterCheckpoint;
 import io.laminar.flink.connector.nats.testutils.FlinkEnvironment;
 import io.laminar.flink.connector.nats.testutils.FlinkMetrics;
 import io.laminar.flink.connector.nats.testutils.NatsClientExtension;
@@ -14,14 +15,9 @@ import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 
 import org.apache.flink.api.common.JobID;
-import org.apache.flink.api.common.functions.RichMapFunction;
-import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.state.FunctionInitializationContext;
-import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.ExceptionUtils;
@@ -38,7 +34,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static io.laminar.flink.connector.nats.testutils.NumberSource.numbers;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -337,45 +332,5 @@ class NatsSinkJetStreamITCase {
 
     private static long counter(JobID job, String name) {
         return FlinkMetrics.sinkCounter(METRICS, job, name);
-    }
-
-    /**
-     * Passes records through. Once a checkpoint has completed, it throws when 4,000 records went by
-     * since the last checkpoint barrier (about 0.8 s at the test's rate, long enough for the sink
-     * to publish them), so Flink restores that checkpoint and replays records the stream already
-     * holds.
-     */
-    private static final class FailOnceAfterCheckpoint extends RichMapFunction<String, String>
-            implements CheckpointListener, CheckpointedFunction {
-        static final AtomicBoolean FAILED = new AtomicBoolean();
-        private boolean checkpointCompleted;
-        private long sinceBarrier;
-
-        static void reset() {
-            FAILED.set(false);
-        }
-
-        @Override
-        public String map(String value) {
-            if (checkpointCompleted
-                    && ++sinceBarrier >= 4_000
-                    && FAILED.compareAndSet(false, true)) {
-                throw new RuntimeException("Injected failure after a checkpoint");
-            }
-            return value;
-        }
-
-        @Override
-        public void snapshotState(FunctionSnapshotContext context) {
-            sinceBarrier = 0;
-        }
-
-        @Override
-        public void initializeState(FunctionInitializationContext context) {}
-
-        @Override
-        public void notifyCheckpointComplete(long checkpointId) {
-            checkpointCompleted = true;
-        }
     }
 }

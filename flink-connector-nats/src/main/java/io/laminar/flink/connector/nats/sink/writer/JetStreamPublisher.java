@@ -89,38 +89,49 @@ final class JetStreamPublisher implements NatsPublisher {
                         : PublishOptions.builder()
                                 .expectedStream(settings.getExpectedStream())
                                 .build();
-        checkStream();
+        checkStream(context.settings.getKeyValueBucket());
     }
 
-    /** Fails fast, at start-up, when the expected stream is missing; explains exactly-once. */
-    private void checkStream() throws IOException {
-        String stream = settings.getExpectedStream();
+    /**
+     * Fails fast, at start-up, when the expected stream or the Key-Value bucket is missing;
+     * explains exactly-once.
+     */
+    private void checkStream(String bucket) throws IOException {
+        String stream =
+                bucket != null ? KeyValueMessages.stream(bucket) : settings.getExpectedStream();
         if (stream == null) {
             return;
         }
+        String what =
+                bucket != null
+                        ? String.format(
+                                "The NATS Key-Value bucket '%s' (stream '%s')", bucket, stream)
+                        : String.format("The expected JetStream stream '%s'", stream);
+        String fix =
+                bucket != null
+                        ? "Create the bucket (e.g. nats kv add " + bucket + ") or fix its name."
+                        : "Create the stream or fix the stream name.";
         StreamInfo info;
         try {
             info = management.getStreamInfo(stream);
         } catch (JetStreamApiException e) {
             throw new NatsSinkException(
-                    "The expected JetStream stream '"
-                            + stream
-                            + "' is not available: error "
-                            + e.getErrorCode()
-                            + "/"
-                            + e.getApiErrorCode()
-                            + ": "
-                            + e.getErrorDescription()
-                            + ". Create the stream or fix the stream name.");
+                    String.format(
+                            "%s is not available: error %d/%d: %s. %s",
+                            what,
+                            e.getErrorCode(),
+                            e.getApiErrorCode(),
+                            e.getErrorDescription(),
+                            fix));
         } catch (IOException e) {
             // jnats gives up after its request timeout (the connection timeout): a server that
             // stopped answering, or one without JetStream whose subject someone else subscribes.
             throw new NatsSinkException(
                     String.format(
-                            "The server did not answer the check of the expected JetStream stream"
-                                    + " '%s' (%s). Make sure the server runs JetStream and"
-                                    + " answers; the check waits for the connection timeout.",
-                            stream, e.getMessage()),
+                            "The server did not answer the check of %s (%s). Make sure the"
+                                    + " server runs JetStream and answers; the check waits for"
+                                    + " the connection timeout.",
+                            what.replace("The ", "the "), e.getMessage()),
                     e);
         }
         if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {

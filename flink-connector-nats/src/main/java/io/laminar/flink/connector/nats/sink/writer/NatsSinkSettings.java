@@ -22,6 +22,7 @@ public final class NatsSinkSettings implements Serializable {
     private final JetStreamSettings jetStream;
     private final int connectionPoolSize;
     private final boolean orderPerSubject;
+    private final String keyValueBucket;
     private final SettingNames settingNames;
 
     public NatsSinkSettings(
@@ -31,6 +32,7 @@ public final class NatsSinkSettings implements Serializable {
             JetStreamSettings jetStream,
             int connectionPoolSize,
             boolean orderPerSubject,
+            String keyValueBucket,
             SettingNames settingNames) {
         this.connection = connection;
         this.deliveryGuarantee = deliveryGuarantee;
@@ -38,6 +40,7 @@ public final class NatsSinkSettings implements Serializable {
         this.jetStream = jetStream;
         this.connectionPoolSize = connectionPoolSize;
         this.orderPerSubject = orderPerSubject;
+        this.keyValueBucket = keyValueBucket;
         this.settingNames = settingNames;
     }
 
@@ -56,6 +59,7 @@ public final class NatsSinkSettings implements Serializable {
                 jetStream.withCheckpointInterval(interval),
                 connectionPoolSize,
                 orderPerSubject,
+                keyValueBucket,
                 settingNames);
     }
 
@@ -67,6 +71,11 @@ public final class NatsSinkSettings implements Serializable {
     /** True when a batch holds at most one record per subject (and one batch is in flight). */
     boolean isOrderPerSubject() {
         return orderPerSubject;
+    }
+
+    /** The Key-Value bucket written to, or null when writing to subjects. */
+    String getKeyValueBucket() {
+        return keyValueBucket;
     }
 
     /** JetStream settings, or null to publish with core NATS. */
@@ -104,6 +113,7 @@ public final class NatsSinkSettings implements Serializable {
                 + connectionPoolSize
                 + ", orderPerSubject="
                 + orderPerSubject
+                + (keyValueBucket == null ? "" : ", keyValueBucket=" + keyValueBucket)
                 + '}';
     }
 }

@@ -269,6 +269,7 @@ class CorePublisherConfirmationStallITCase {
                             null,
                             1,
                             false,
+                            null,
                             SettingNames.BUILDER);
             this.publisher =
                     new CorePublisher(

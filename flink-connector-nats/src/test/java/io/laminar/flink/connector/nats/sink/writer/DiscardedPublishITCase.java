@@ -271,7 +271,14 @@ class DiscardedPublishITCase {
                 serverErrors,
                 null,
                 new NatsSinkSettings(
-                        settings, guarantee, DEADLINE, jetStream, 0, false, SettingNames.BUILDER),
+                        settings,
+                        guarantee,
+                        DEADLINE,
+                        jetStream,
+                        0,
+                        false,
+                        null,
+                        SettingNames.BUILDER),
                 Duration.ofMillis(100),
                 new NatsSinkMetrics(
                         UnregisteredMetricsGroup.createSinkWriterMetricGroup(), new HeldRecords()),

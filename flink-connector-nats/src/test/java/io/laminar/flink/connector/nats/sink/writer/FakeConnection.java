@@ -180,6 +180,7 @@ final class FakeConnection {
                         jetStream,
                         0,
                         false,
+                        null,
                         SettingNames.BUILDER);
         ConnectionEvents events =
                 new ConnectionEvents(

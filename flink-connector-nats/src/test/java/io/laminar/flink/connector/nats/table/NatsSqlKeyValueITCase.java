@@ -1,0 +1,324 @@
+package io.laminar.flink.connector.nats.table;
+
+import io.laminar.flink.connector.nats.testutils.FlinkEnvironment;
+import io.laminar.flink.connector.nats.testutils.NatsClientExtension;
+import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
+import io.laminar.flink.connector.nats.testutils.StreamCapture;
+
+import io.nats.client.KeyValue;
+import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.KeyValueOperation;
+import io.nats.client.api.MessageInfo;
+import io.nats.client.api.StorageType;
+
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.table.api.DataTypes;
+import org.apache.flink.table.api.Schema;
+import org.apache.flink.table.api.ValidationException;
+import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import org.apache.flink.table.connector.ChangelogMode;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.types.Row;
+import org.apache.flink.types.RowKind;
+import org.apache.flink.util.ExceptionUtils;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Updating queries into a NATS Key-Value bucket ({@code kv.bucket}), read back with jnats' {@code
+ * KeyValue} API as any NATS client would.
+ */
+class NatsSqlKeyValueITCase {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @RegisterExtension static final MiniClusterExtension FLINK = new MiniClusterExtension();
+
+    @RegisterExtension static final NatsServerExtension NATS = new NatsServerExtension();
+
+    @RegisterExtension
+    final NatsClientExtension client = NatsClientExtension.of(NATS).deletingStreamsAfterEach();
+
+    private StreamExecutionEnvironment env;
+    private StreamTableEnvironment tEnv;
+
+    @BeforeEach
+    void createEnvironment() {
+        env = FlinkEnvironment.create();
+        tEnv = StreamTableEnvironment.create(env);
+    }
+
+    @AfterEach
+    void deleteBuckets() throws Exception {
+        for (String bucket : client.connection().keyValueManagement().getBucketNames()) {
+            client.connection().keyValueManagement().delete(bucket);
+        }
+    }
+
+    private KeyValue bucket(String name) throws Exception {
+        client.connection()
+                .keyValueManagement()
+                .create(
+                        KeyValueConfiguration.builder()
+                                .name(name)
+                                .maxHistoryPerKey(10)
+                                .storageType(StorageType.Memory)
+                                .build());
+        return client.connection().keyValue(name);
+    }
+
+    private String table(String name, String columns, String extraOptions) {
+        return "CREATE TABLE "
+                + name
+                + " ("
+                + columns
+                + ") WITH ('connector' = 'nats_sink', 'servers' = '"
+                + NATS.url()
+                + "', 'format' = 'json'"
+                + extraOptions
+                + ")";
+    }
+
+    private static JsonNode json(KeyValueEntry entry) throws Exception {
+        return JSON.readTree(new String(entry.getValue(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void a_group_by_aggregate_of_100000_rows_over_1000_keys_ends_with_every_count()
+            throws Exception {
+        KeyValue kv = bucket("clicks");
+        DataStream<Row> clicks =
+                env.fromSequence(0, 99_999)
+                        .map(i -> Row.of("u" + (i % 1_000), i % 1_000 < 500 ? "eu" : "us"))
+                        .returns(
+                                Types.ROW_NAMED(
+                                        new String[] {"user_id", "region"},
+                                        Types.STRING,
+                                        Types.STRING));
+        tEnv.createTemporaryView("clicks", clicks);
+        tEnv.executeSql(
+                table(
+                        "clicks_per_user",
+                        "user_id STRING, region STRING, clicks BIGINT,"
+                                + " PRIMARY KEY (user_id, region) NOT ENFORCED",
+                        ", 'kv.bucket' = 'clicks'"));
+        tEnv.executeSql(
+                        "INSERT INTO clicks_per_user SELECT user_id, region, COUNT(*) FROM clicks"
+                                + " GROUP BY user_id, region")
+                .await();
+
+        List<String> keys = kv.keys();
+        assertThat(keys).hasSize(1_000);
+        for (int u = 0; u < 1_000; u++) {
+            String region = u < 500 ? "eu" : "us";
+            KeyValueEntry entry = kv.get("u" + u + "." + region);
+            assertThat(entry).as("key u%s.%s", u, region).isNotNull();
+            JsonNode value = json(entry);
+            assertThat(value.get("user_id").asText()).isEqualTo("u" + u);
+            assertThat(value.get("region").asText()).isEqualTo(region);
+            assertThat(value.get("clicks").asLong()).as("clicks of u%s", u).isEqualTo(100);
+        }
+    }
+
+    private void changelog(String sinkOptions, String columns) throws Exception {
+        DataStream<Row> changes =
+                env.fromData(
+                                Row.ofKind(RowKind.INSERT, "a", 1L),
+                                Row.ofKind(RowKind.INSERT, "b", 2L),
+                                Row.ofKind(RowKind.INSERT, "c", 3L),
+                                Row.ofKind(RowKind.UPDATE_BEFORE, "a", 1L),
+                                Row.ofKind(RowKind.UPDATE_AFTER, "a", 10L),
+                                Row.ofKind(RowKind.DELETE, "b", 2L),
+                                Row.ofKind(RowKind.UPDATE_BEFORE, "a", 10L),
+                                Row.ofKind(RowKind.UPDATE_AFTER, "a", 11L),
+                                Row.ofKind(RowKind.INSERT, "d", 4L),
+                                Row.ofKind(RowKind.DELETE, "d", 4L))
+                        .returns(
+                                Types.ROW_NAMED(
+                                        new String[] {"name", "amount"}, Types.STRING, Types.LONG));
+        tEnv.createTemporaryView(
+                "changes",
+                tEnv.fromChangelogStream(
+                        changes,
+                        Schema.newBuilder()
+                                .column("name", DataTypes.STRING().notNull())
+                                .column("amount", DataTypes.BIGINT())
+                                .primaryKey("name")
+                                .build(),
+                        ChangelogMode.all()));
+        tEnv.executeSql(table("accounts", columns, sinkOptions));
+        tEnv.executeSql("INSERT INTO accounts SELECT * FROM changes").await();
+    }
+
+    @Test
+    void a_changelog_leaves_deleted_keys_gone_and_the_others_with_their_last_value()
+            throws Exception {
+        KeyValue kv = bucket("accounts");
+        changelog(
+                ", 'kv.bucket' = 'accounts', 'value.fields-include' = 'EXCEPT_KEY'",
+                "name STRING NOT NULL, amount BIGINT, PRIMARY KEY (name) NOT ENFORCED");
+
+        assertThat(kv.keys()).containsExactlyInAnyOrder("a", "c");
+        assertThat(new String(kv.get("a").getValue(), StandardCharsets.UTF_8))
+                .isEqualTo("{\"amount\":11}");
+        assertThat(new String(kv.get("c").getValue(), StandardCharsets.UTF_8))
+                .isEqualTo("{\"amount\":3}");
+        assertThat(kv.get("b")).as("a deleted key").isNull();
+        List<KeyValueOperation> history = new ArrayList<>();
+        for (KeyValueEntry e : kv.history("b")) {
+            history.add(e.getOperation());
+        }
+        assertThat(history)
+                .as("b's history: the delete marker keeps it")
+                .containsExactly(KeyValueOperation.PUT, KeyValueOperation.DELETE);
+        List<Long> aValues = new ArrayList<>();
+        for (KeyValueEntry e : kv.history("a")) {
+            aValues.add(json(e).get("amount").asLong());
+        }
+        assertThat(aValues).as("a's writes, in order").containsExactly(1L, 10L, 11L);
+    }
+
+    @Test
+    void delete_mode_purge_leaves_no_history_of_a_deleted_key() throws Exception {
+        KeyValue kv = bucket("purged");
+        changelog(
+                ", 'kv.bucket' = 'purged', 'kv.delete-mode' = 'purge'",
+                "name STRING NOT NULL, amount BIGINT, PRIMARY KEY (name) NOT ENFORCED");
+
+        assertThat(kv.keys()).containsExactlyInAnyOrder("a", "c");
+        assertThat(json(kv.get("a")).get("name").asText()).isEqualTo("a");
+        assertThat(kv.get("b")).isNull();
+        List<KeyValueOperation> history = new ArrayList<>();
+        for (KeyValueEntry e : kv.history("b")) {
+            history.add(e.getOperation());
+        }
+        assertThat(history)
+                .as("b's history after a purge")
+                .containsExactly(KeyValueOperation.PURGE);
+    }
+
+    @Test
+    void composite_keys_are_joined_by_the_delimiter() throws Exception {
+        KeyValue kv = bucket("composite");
+        tEnv.executeSql(
+                table(
+                        "by_region",
+                        "region STRING, city STRING, id INT, n INT,"
+                                + " PRIMARY KEY (region, city, id) NOT ENFORCED",
+                        ", 'kv.bucket' = 'composite', 'kv.key.delimiter' = '_'"));
+        tEnv.executeSql("INSERT INTO by_region VALUES ('eu', 'paris', 1, 5), ('us', 'nyc', 22, 6)")
+                .await();
+
+        assertThat(kv.keys()).containsExactlyInAnyOrder("eu_paris_1", "us_nyc_22");
+        assertThat(json(kv.get("us_nyc_22")).get("n").asInt()).isEqualTo(6);
+    }
+
+    @Test
+    void a_key_nats_cannot_store_fails_the_job_naming_the_key_columns_and_value() throws Exception {
+        bucket("badkeys");
+        tEnv.executeSql(
+                table(
+                        "bad",
+                        "k STRING, v INT, PRIMARY KEY (k) NOT ENFORCED",
+                        ", 'kv.bucket' = 'badkeys'"));
+        assertThatThrownBy(() -> tEnv.executeSql("INSERT INTO bad VALUES ('has space', 1)").await())
+                .satisfies(
+                        e ->
+                                assertThat(ExceptionUtils.stringifyException(e))
+                                        .contains("primary key (k)")
+                                        .contains("'has space'")
+                                        .contains("bucket 'badkeys'"));
+    }
+
+    @Test
+    void a_bad_key_goes_to_the_dead_letter_subject_when_one_is_set() throws Exception {
+        KeyValue kv = bucket("dlq");
+        StreamCapture.createMemoryStream(client.connection(), "KV_DEAD", "kv.dead");
+        tEnv.executeSql(
+                table(
+                        "with_dlq",
+                        "k STRING, v INT, PRIMARY KEY (k) NOT ENFORCED",
+                        ", 'kv.bucket' = 'dlq', 'sink.dead-letter.subject' = 'kv.dead'"));
+        tEnv.executeSql("INSERT INTO with_dlq VALUES ('ok', 1), ('not ok', 2), ('fine', 3)")
+                .await();
+
+        assertThat(kv.keys()).containsExactlyInAnyOrder("ok", "fine");
+        List<MessageInfo> dead = StreamCapture.readAll(client.connection(), "KV_DEAD");
+        assertThat(dead).hasSize(1);
+        assertThat(dead.get(0).getHeaders().getFirst("Nats-Sink-Error"))
+                .contains("primary key (k)")
+                .contains("'not ok'");
+    }
+
+    @Test
+    void a_missing_bucket_fails_the_job_at_start_up_naming_it() {
+        tEnv.executeSql(
+                table(
+                        "nowhere",
+                        "k STRING, v INT, PRIMARY KEY (k) NOT ENFORCED",
+                        ", 'kv.bucket' = 'no_such_bucket'"));
+        assertThatThrownBy(() -> tEnv.executeSql("INSERT INTO nowhere VALUES ('a', 1)").await())
+                .satisfies(
+                        e ->
+                                assertThat(ExceptionUtils.stringifyException(e))
+                                        .contains("Key-Value bucket 'no_such_bucket'")
+                                        .contains("10059"));
+    }
+
+    @Test
+    void a_table_without_a_primary_key_is_refused_at_planning() {
+        tEnv.executeSql(table("nokey", "k STRING, v INT", ", 'kv.bucket' = 'b'"));
+        assertThatThrownBy(() -> tEnv.executeSql("INSERT INTO nokey VALUES ('a', 1)"))
+                .satisfies(
+                        e ->
+                                assertThat(ExceptionUtils.stringifyException(e))
+                                        .contains("'kv.bucket'")
+                                        .contains("PRIMARY KEY"));
+    }
+
+    @Test
+    void options_that_route_to_subjects_are_refused_in_key_value_mode() {
+        Map<String, String> refused = new HashMap<>();
+        refused.put("subject", "'subject' = 'x'");
+        refused.put("subject_field", "'subject_field' = 'k'");
+        refused.put("reply_to_field", "'reply_to_field' = 'k'");
+        refused.put("msg_id_field", "'msg_id_field' = 'k'");
+        refused.put("jetstream.enabled", "'jetstream.enabled' = 'true'");
+        refused.put("jetstream.stream", "'jetstream.stream' = 'S'");
+        refused.put("headers.x-a", "'headers.x-a' = 'b'");
+        int n = 0;
+        for (Map.Entry<String, String> option : refused.entrySet()) {
+            String name = "refused" + n++;
+            tEnv.executeSql(
+                    table(
+                            name,
+                            "k STRING, v INT, PRIMARY KEY (k) NOT ENFORCED",
+                            ", 'kv.bucket' = 'b', " + option.getValue()));
+            assertThatThrownBy(() -> tEnv.executeSql("INSERT INTO " + name + " VALUES ('a', 1)"))
+                    .as(option.getKey())
+                    .isInstanceOf(ValidationException.class)
+                    .satisfies(
+                            e ->
+                                    assertThat(ExceptionUtils.stringifyException(e))
+                                            .contains("'" + option.getKey() + "'")
+                                            .contains("do not apply"));
+        }
+    }
+}
