@@ -2,6 +2,7 @@ package io.laminar.flink.connector.nats.benchmarks;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.sink.JetStreamSettings;
+import io.laminar.flink.connector.nats.sink.KeyValueEntry;
 import io.laminar.flink.connector.nats.sink.NatsSink;
 import io.laminar.flink.connector.nats.sink.NatsSinkBuilder;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
@@ -10,12 +11,14 @@ import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamManagement;
+import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.PublishAck;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
@@ -72,6 +75,7 @@ public final class NatsSinkBenchmark {
                     "nats-sink-core",
                     "limit-js",
                     "nats-sink-js",
+                    "nats-sink-kv",
                     "flink-discard",
                     "sql-raw",
                     "sql-blackhole");
@@ -192,6 +196,8 @@ public final class NatsSinkBenchmark {
                 return jetStream(this::rawJetStreamPublish);
             case "nats-sink-js":
                 return jetStream(() -> runJob(sinkJob(JetStreamSettings.defaults())));
+            case "nats-sink-kv":
+                return keyValue(() -> runJob(keyValueJob()));
             case "flink-discard":
                 return discard();
             case "sql-raw":
@@ -278,6 +284,70 @@ public final class NatsSinkBenchmark {
         } catch (Exception e) {
             throw new IllegalStateException("Cannot read stream " + JS_STREAM, e);
         }
+    }
+
+    // ------------------------------------------------------------------ Key-Value case
+
+    private static final String KV_BUCKET = "bench";
+    private static final int KV_KEYS = 10_000;
+
+    /**
+     * Puts to a Key-Value bucket of {@value #KV_KEYS} keys, one value kept per key: the stream's
+     * last sequence counts the writes it stored.
+     */
+    private Run keyValue(ThrowingRunnable work) throws Exception {
+        try {
+            client.keyValueManagement().delete(KV_BUCKET);
+        } catch (Exception e) {
+            // not there yet
+        }
+        client.keyValueManagement()
+                .create(
+                        KeyValueConfiguration.builder()
+                                .name(KV_BUCKET)
+                                .maxHistoryPerKey(1)
+                                .storageType(StorageType.Memory)
+                                .build());
+        JetStreamManagement jsm = client.jetStreamManagement();
+        FIRST_RECORD.set(0);
+        CompletableFuture<Void> done = runAsync(work);
+        long end = awaitServer(() -> kvWrites(jsm) >= options.records, done);
+        done.get();
+        return new Run(FIRST_RECORD.get(), end, kvWrites(jsm));
+    }
+
+    private static long kvWrites(JetStreamManagement jsm) {
+        try {
+            return jsm.getStreamInfo("KV_" + KV_BUCKET).getStreamState().getLastSequence();
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot read the bucket's stream", e);
+        }
+    }
+
+    private StreamExecutionEnvironment keyValueJob() {
+        StreamExecutionEnvironment env = environment();
+        byte[] shared = payload;
+        GeneratorFunction<Long, Long> generator =
+                index -> {
+                    if (FIRST_RECORD.get() == 0) {
+                        FIRST_RECORD.compareAndSet(0, System.nanoTime());
+                    }
+                    return index;
+                };
+        env.fromSource(
+                        new DataGeneratorSource<>(generator, options.records, Types.LONG),
+                        WatermarkStrategy.noWatermarks(),
+                        "records")
+                .sinkTo(
+                        NatsSink.<Long>builder()
+                                .setConnectionSettings(
+                                        ConnectionSettings.builder().servers(server.url()).build())
+                                .setKeyValueBucket(KV_BUCKET)
+                                .setKeyValueSerializer(
+                                        index -> KeyValueEntry.put("k" + (index % KV_KEYS), shared))
+                                .setConnectionPoolSize(options.poolSize)
+                                .build());
+        return env;
     }
 
     // ------------------------------------------------------------------ Flink jobs
@@ -505,6 +575,7 @@ public final class NatsSinkBenchmark {
             case "nats-sink-core":
                 return "limit-core";
             case "nats-sink-js":
+            case "nats-sink-kv":
                 return "limit-js";
             case "sql-raw":
                 return "nats-sink-core";

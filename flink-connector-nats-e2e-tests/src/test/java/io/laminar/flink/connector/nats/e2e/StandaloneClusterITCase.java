@@ -4,7 +4,10 @@ import io.laminar.flink.connector.nats.testutils.MessageCollector;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
 
 import io.nats.client.Connection;
+import io.nats.client.KeyValue;
 import io.nats.client.Message;
+import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.StorageType;
 
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
@@ -42,6 +45,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  *       -j}): a named connection set with {@code SET}, a {@code ${ENV}} password that only the
  *       TaskManager's environment holds, {@code format = 'json'}, {@code subject_field}, static
  *       {@code headers}, rows from a bounded {@code datagen};
+ *   <li>the SQL client keeps a {@code GROUP BY} result in a NATS Key-Value bucket ({@code
+ *       kv.bucket}), read back with jnats' {@code KeyValue};
  *   <li>{@code flink run} submits a DataStream job from a user jar that bundles the unshaded
  *       connector.
  * </ul>
@@ -63,7 +68,6 @@ class StandaloneClusterITCase {
 
     private static final NatsServerExtension NATS =
             NatsServerExtension.builder()
-                    .jetStream(false)
                     .config("authorization { user: " + USER + ", password: \"" + PASSWORD + "\" }")
                     .build();
 
@@ -162,6 +166,41 @@ class StandaloneClusterITCase {
     }
 
     @Test
+    void sql_client_script_keeps_a_group_by_result_in_a_key_value_bucket() throws Exception {
+        subscriber
+                .keyValueManagement()
+                .create(
+                        KeyValueConfiguration.builder()
+                                .name("e2e_totals")
+                                .storageType(StorageType.Memory)
+                                .build());
+        Path script = cluster.tmpDir().resolve("nats-e2e-kv.sql");
+        Files.write(script, keyValueScript());
+
+        StandaloneFlinkCluster.ClientRun run =
+                cluster.runSqlClient(script, shadedConnectorJar(), CLIENT_TIMEOUT);
+        assertThat(run.exitCode).as("%s", run).isZero();
+        assertThat(run.output).as("%s", run).doesNotContain("[ERROR]");
+        String jobId = run.jobId();
+        assertThat(jobId).as("job id printed by %s", run).isNotNull();
+        assertJobFinished(jobId);
+
+        KeyValue totals = subscriber.keyValue("e2e_totals");
+        assertThat(totals.keys()).containsExactlyInAnyOrder("region.eu", "region.us", "region.ap");
+        for (String region : List.of("eu", "us", "ap")) {
+            JsonNode value =
+                    JSON.readTree(
+                            new String(
+                                    totals.get("region." + region).getValue(),
+                                    StandardCharsets.UTF_8));
+            assertThat(fieldNames(value)).containsExactlyInAnyOrder("orders", "last_order");
+            assertThat(value.path("orders").asLong()).as("orders in %s", region).isEqualTo(10);
+            long last = region.equals("eu") ? 30 : region.equals("us") ? 28 : 29;
+            assertThat(value.path("last_order").asLong()).isEqualTo(last);
+        }
+    }
+
+    @Test
     void datastream_job_from_a_user_jar_with_the_unshaded_connector_publishes_every_record()
             throws Exception {
         try (MessageCollector collector =
@@ -232,6 +271,35 @@ class StandaloneClusterITCase {
                 ");",
                 "INSERT INTO nats_orders",
                 "SELECT order_id, CONCAT('e2e.orders.', " + regions + "), amount FROM orders_src;");
+    }
+
+    /** A GROUP BY over the SQL_ROWS orders into bucket e2e_totals: 'region.<r>' per region. */
+    private static List<String> keyValueScript() {
+        String regions = "CASE MOD(order_id, 3) WHEN 0 THEN 'eu' WHEN 1 THEN 'us' ELSE 'ap' END";
+        return List.of(
+                "SET 'nats.connection.e2e_conn.servers' = '[\"" + NATS.url() + "\"]';",
+                "SET 'nats.connection.e2e_conn.username' = '" + USER + "';",
+                "SET 'nats.connection.e2e_conn.password' = '${" + PASSWORD_ENV + "}';",
+                "CREATE TABLE kv_orders_src (order_id BIGINT) WITH (",
+                "  'connector' = 'datagen',",
+                "  'number-of-rows' = '" + SQL_ROWS + "',",
+                "  'fields.order_id.kind' = 'sequence',",
+                "  'fields.order_id.start' = '1',",
+                "  'fields.order_id.end' = '" + SQL_ROWS + "'",
+                ");",
+                "CREATE TABLE totals (",
+                "  kind STRING, region STRING, orders BIGINT, last_order BIGINT,",
+                "  PRIMARY KEY (kind, region) NOT ENFORCED",
+                ") WITH (",
+                "  'connector' = 'nats_sink',",
+                "  'connection' = 'e2e_conn',",
+                "  'kv.bucket' = 'e2e_totals',",
+                "  'value.fields-include' = 'EXCEPT_KEY',",
+                "  'format' = 'json'",
+                ");",
+                "INSERT INTO totals",
+                "SELECT 'region', " + regions + ", COUNT(*), MAX(order_id) FROM kv_orders_src",
+                "GROUP BY " + regions + ";");
     }
 
     private static String region(long orderId) {

@@ -3,7 +3,6 @@ package io.laminar.flink.connector.nats.table;
 import io.laminar.flink.connector.nats.sink.InvalidKeyException;
 import io.laminar.flink.connector.nats.sink.KeyValueEntry;
 import io.laminar.flink.connector.nats.sink.KeyValueSerializer;
-import io.laminar.flink.connector.nats.sink.Subjects;
 
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.serialization.SerializationSchema;
@@ -13,7 +12,7 @@ import org.apache.flink.table.data.utils.ProjectedRowData;
 /**
  * Turns a row of an upsert changelog into a Key-Value entry: the key from the primary-key columns
  * joined by the delimiter; INSERT and UPDATE_AFTER put the payload columns through the table's
- * format; DELETE deletes (or purges) the key.
+ * format; DELETE deletes (or purges) the key; UPDATE_BEFORE deletes it (a delete marker).
  */
 @Internal
 final class RowDataKeyValueSerializer implements KeyValueSerializer<RowData> {
@@ -58,12 +57,10 @@ final class RowDataKeyValueSerializer implements KeyValueSerializer<RowData> {
                 case DELETE:
                     return table.purge ? KeyValueEntry.purge(k) : KeyValueEntry.delete(k);
                 default:
-                    throw new IllegalStateException(
-                            "A Key-Value table takes an upsert changelog; it got a "
-                                    + row.getRowKind()
-                                    + " row for key '"
-                                    + Subjects.printable(k)
-                                    + "'.");
+                    // The planner sends UPDATE_BEFORE rows when the query's unique key is not the
+                    // table's primary key: the old row is gone, as in upsert-kafka, and the
+                    // UPDATE_AFTER that follows puts the key back (a delete marker, never a purge).
+                    return KeyValueEntry.delete(k);
             }
         } catch (InvalidKeyException e) {
             throw new InvalidKeyException(

@@ -36,6 +36,71 @@ class NatsSinkBuilderTest {
     }
 
     @Test
+    void key_value_mode_refuses_what_routes_to_subjects() {
+        KeyValueSerializer<String> kv = v -> KeyValueEntry.put(v, new byte[0]);
+        assertThat(
+                        NatsSink.<String>builder()
+                                .setConnectionSettings(
+                                        ConnectionSettings.builder()
+                                                .servers("nats://localhost:4222")
+                                                .build())
+                                .setKeyValueBucket("orders")
+                                .setKeyValueSerializer(kv)
+                                .build()
+                                .toString())
+                .contains("keyValueBucket=orders")
+                .contains("orderPerSubject=true");
+        assertThatThrownBy(
+                        () -> valid().setKeyValueBucket("orders").setKeyValueSerializer(kv).build())
+                .hasMessageContaining("'keyValueBucket'")
+                .hasMessageContaining("serialization schema");
+        assertThatThrownBy(
+                        () ->
+                                keyValue(kv)
+                                        .setJetStream(
+                                                JetStreamSettings.builder()
+                                                        .expectedStream("S")
+                                                        .build())
+                                        .build())
+                .hasMessageContaining("'expectedStream'");
+        assertThatThrownBy(
+                        () ->
+                                keyValue(kv)
+                                        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                                        .build())
+                .hasMessageContaining("EXACTLY_ONCE");
+        assertThatThrownBy(() -> keyValue(kv).setMaxInFlightRequests(4).build())
+                .hasMessageContaining("'keyValueBucket'")
+                .hasMessageContaining("'maxInFlightRequests' to 1");
+        assertThatThrownBy(() -> keyValue(kv).setKeyValueBucket("a.b").build())
+                .hasMessageContaining("'a.b'");
+        assertThatThrownBy(() -> keyValue(null).build())
+                .hasMessageContaining("setKeyValueSerializer");
+    }
+
+    @Test
+    void key_value_keys_are_checked_when_made() {
+        assertThat(KeyValueEntry.put("u1.eu", new byte[] {1}).getKey()).isEqualTo("u1.eu");
+        for (String bad : new String[] {"", ".a", "a.", "a..b", "a b", "a*", "a>", "ä"}) {
+            assertThatThrownBy(() -> KeyValueEntry.delete(bad))
+                    .as(bad)
+                    .isInstanceOf(InvalidKeyException.class);
+        }
+        assertThatThrownBy(() -> KeyValueEntry.put("a:b", new byte[0]))
+                .hasMessageContaining("'a:b'")
+                .hasMessageContaining("':'")
+                .hasMessageContaining("index 1");
+    }
+
+    private static NatsSinkBuilder<String> keyValue(KeyValueSerializer<String> kv) {
+        return NatsSink.<String>builder()
+                .setConnectionSettings(
+                        ConnectionSettings.builder().servers("nats://localhost:4222").build())
+                .setKeyValueBucket("orders")
+                .setKeyValueSerializer(kv);
+    }
+
+    @Test
     void servers_are_required() {
         assertThatThrownBy(
                         () ->

@@ -14,6 +14,7 @@ import org.apache.flink.table.catalog.Column;
 import org.apache.flink.table.catalog.ObjectIdentifier;
 import org.apache.flink.table.catalog.ResolvedCatalogTable;
 import org.apache.flink.table.catalog.ResolvedSchema;
+import org.apache.flink.table.catalog.UniqueConstraint;
 import org.apache.flink.table.connector.ChangelogMode;
 import org.apache.flink.table.connector.sink.DynamicTableSink;
 import org.apache.flink.table.factories.FactoryUtil;
@@ -974,6 +975,66 @@ class NatsDynamicTableSinkFactoryTest {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** order_id BIGINT NOT NULL (the primary key), amount BIGINT. */
+    private static final ResolvedSchema KEYED =
+            new ResolvedSchema(
+                    Arrays.asList(
+                            Column.physical("order_id", DataTypes.BIGINT().notNull()),
+                            Column.physical("amount", DataTypes.BIGINT())),
+                    Collections.emptyList(),
+                    UniqueConstraint.primaryKey("pk", Collections.singletonList("order_id")),
+                    Collections.emptyList());
+
+    private static Map<String, String> keyValue() {
+        Map<String, String> options = minimal();
+        options.remove("subject");
+        options.put("kv.bucket", "orders");
+        return options;
+    }
+
+    @Test
+    void a_key_value_table_is_an_upsert_sink() {
+        NatsDynamicTableSink sink = sink(KEYED, keyValue());
+        assertThat(sink.getChangelogMode(ChangelogMode.all())).isEqualTo(ChangelogMode.upsert());
+        assertThat(sink(SCHEMA, minimal()).getChangelogMode(ChangelogMode.all()))
+                .isEqualTo(ChangelogMode.insertOnly());
+    }
+
+    @Test
+    void key_value_options_are_checked() {
+        Map<String, String> options = keyValue();
+        options.put("kv.bucket", "my.bucket");
+        assertRejected(KEYED, options, new Configuration(), "'kv.bucket'", "'my.bucket'");
+        options = keyValue();
+        options.put("kv.key.delimiter", "");
+        assertRejected(KEYED, options, new Configuration(), "'kv.key.delimiter'", "empty");
+        options = keyValue();
+        options.put("kv.key.delimiter", ":");
+        assertRejected(KEYED, options, new Configuration(), "'kv.key.delimiter' = ':'");
+        options = keyValue();
+        options.put("value.fields-include", "EXCEPT_ROUTING");
+        assertRejected(KEYED, options, new Configuration(), "'EXCEPT_KEY'");
+        options = keyValue();
+        options.put("sink.delivery-guarantee", "exactly-once");
+        assertRejected(KEYED, options, new Configuration(), "'sink.delivery-guarantee'");
+        options = keyValue();
+        options.put("sink.requests.max-inflight", "2");
+        assertRejected(KEYED, options, new Configuration(), "'sink.requests.max-inflight' to 1");
+        for (String option : Arrays.asList("kv.key.delimiter", "kv.delete-mode")) {
+            options = minimal();
+            options.put(option, option.equals("kv.delete-mode") ? "purge" : "_");
+            assertRejected(options, "'" + option + "' only applies with 'kv.bucket'");
+        }
+        options = minimal();
+        options.put("value.fields-include", "EXCEPT_KEY");
+        assertRejected(options, "'EXCEPT_KEY' only applies with 'kv.bucket'");
+        options = keyValue();
+        options.put("value.fields-include", "EXCEPT_KEY");
+        options.put("kv.delete-mode", "purge");
+        options.put("jetstream.ack-timeout", "5 s");
+        assertThat(sink(KEYED, options)).isNotNull();
+    }
 
     private static Map<String, String> minimal() {
         Map<String, String> options = minimalWithoutServers();

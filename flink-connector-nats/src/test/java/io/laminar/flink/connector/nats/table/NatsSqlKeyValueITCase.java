@@ -137,6 +137,40 @@ class NatsSqlKeyValueITCase {
         }
     }
 
+    @Test
+    void a_query_keyed_otherwise_than_the_primary_key_ends_with_each_keys_last_row()
+            throws Exception {
+        KeyValue kv = bucket("regions");
+        tEnv.executeSql(
+                "CREATE TEMPORARY VIEW orders AS SELECT * FROM (VALUES"
+                        + " (1, 'eu'), (2, 'us'), (3, 'eu'), (4, 'eu'), (5, 'us')) AS t(id, region)");
+        tEnv.executeSql(
+                table(
+                        "per_region",
+                        "kind STRING, region STRING, orders BIGINT, last_id INT,"
+                                + " PRIMARY KEY (kind, region) NOT ENFORCED",
+                        ", 'kv.bucket' = 'regions', 'value.fields-include' = 'EXCEPT_KEY'"));
+        // The query's unique key is (region), not (kind, region): the planner sends
+        // UPDATE_BEFORE rows, which delete the key before the UPDATE_AFTER puts it back.
+        tEnv.executeSql(
+                        "INSERT INTO per_region SELECT 'region', region, COUNT(*), MAX(id)"
+                                + " FROM orders GROUP BY region")
+                .await();
+
+        assertThat(kv.keys()).containsExactlyInAnyOrder("region.eu", "region.us");
+        assertThat(new String(kv.get("region.eu").getValue(), StandardCharsets.UTF_8))
+                .isEqualTo("{\"orders\":3,\"last_id\":4}");
+        assertThat(new String(kv.get("region.us").getValue(), StandardCharsets.UTF_8))
+                .isEqualTo("{\"orders\":2,\"last_id\":5}");
+        List<KeyValueOperation> history = new ArrayList<>();
+        for (KeyValueEntry e : kv.history("region.us")) {
+            history.add(e.getOperation());
+        }
+        assertThat(history)
+                .containsExactly(
+                        KeyValueOperation.PUT, KeyValueOperation.DELETE, KeyValueOperation.PUT);
+    }
+
     private void changelog(String sinkOptions, String columns) throws Exception {
         DataStream<Row> changes =
                 env.fromData(
