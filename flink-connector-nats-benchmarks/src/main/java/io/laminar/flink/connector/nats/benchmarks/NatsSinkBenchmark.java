@@ -78,7 +78,9 @@ public final class NatsSinkBenchmark {
                     "nats-sink-kv",
                     "flink-discard",
                     "sql-raw",
-                    "sql-blackhole");
+                    "sql-blackhole",
+                    "sql-json",
+                    "sql-json-blackhole");
 
     /** First record produced in the current run (nanoTime), shared with the job's tasks. */
     static final AtomicLong FIRST_RECORD = new AtomicLong();
@@ -106,8 +108,17 @@ public final class NatsSinkBenchmark {
         NatsSinkBenchmark benchmark = new NatsSinkBenchmark(options);
         try {
             benchmark.start();
-            List<Result> results = benchmark.runAll();
-            benchmark.report(results);
+            if (options.latency) {
+                new LatencyBenchmark(
+                                benchmark.client,
+                                benchmark.server.url(),
+                                benchmark::environment,
+                                options.payloadBytes)
+                        .run(options.out);
+            } else {
+                List<Result> results = benchmark.runAll();
+                benchmark.report(results);
+            }
         } finally {
             benchmark.stop();
         }
@@ -163,25 +174,48 @@ public final class NatsSinkBenchmark {
         }
     }
 
+    /**
+     * Rounds of every selected case once, each round in an order rotated by one, so that a slow
+     * moment of the machine falls on different cases; the first {@code warmups} rounds are not
+     * counted.
+     */
     private List<Result> runAll() throws Exception {
-        List<Result> results = new ArrayList<>();
-        for (String name : options.cases) {
-            List<Run> runs = new ArrayList<>();
-            for (int i = 0; i < options.warmups + options.repeats; i++) {
-                Run run = runCase(name);
-                if (i >= options.warmups) {
-                    runs.add(run);
+        Map<String, List<Run>> runs = new LinkedHashMap<>();
+        options.cases.forEach(c -> runs.put(c, new ArrayList<>()));
+        int rounds = options.warmups + options.repeats;
+        try (CpuSampler cpu = new CpuSampler(server.pid())) {
+            for (int round = 0; round < rounds; round++) {
+                boolean warmup = round < options.warmups;
+                for (int k = 0; k < options.cases.size(); k++) {
+                    String name = options.cases.get((k + round) % options.cases.size());
+                    Run run = runCase(name).withCpu(cpu);
+                    if (!warmup) {
+                        runs.get(name).add(run);
+                    }
+                    System.out.printf(
+                            Locale.ROOT,
+                            "  round %d%s %-18s %,.0f msgs/s, delivered %,d, CPU ns/record: JVM"
+                                    + " %,.0f, nats-server %,.0f%n",
+                            round + 1,
+                            warmup ? " (warm-up)" : "",
+                            name,
+                            run.msgsPerSecond(options.records),
+                            run.delivered,
+                            run.jvmCpuNanos / (double) options.records,
+                            run.serverCpuNanos / (double) options.records);
                 }
-                System.out.printf(
-                        Locale.ROOT,
-                        "  %-15s %s run %d: %,.0f msgs/s, delivered %,d%n",
-                        name,
-                        i < options.warmups ? "warm-up" : "measured",
-                        i + 1,
-                        run.msgsPerSecond(options.records),
-                        run.delivered);
             }
-            results.add(Result.median(name, runs, options));
+        }
+        List<Result> results = new ArrayList<>();
+        for (Map.Entry<String, List<Run>> e : runs.entrySet()) {
+            String base = ratioBase(e.getKey());
+            results.add(
+                    Result.of(
+                            e.getKey(),
+                            e.getValue(),
+                            base,
+                            base == null ? null : runs.get(base),
+                            options));
         }
         return results;
     }
@@ -201,9 +235,13 @@ public final class NatsSinkBenchmark {
             case "flink-discard":
                 return discard();
             case "sql-raw":
-                return core(() -> sqlInsert(false));
+                return core(() -> sqlInsert("raw", false));
             case "sql-blackhole":
-                return sqlBlackhole();
+                return sqlBlackhole("raw");
+            case "sql-json":
+                return core(() -> sqlInsert("json", false));
+            case "sql-json-blackhole":
+                return sqlBlackhole("json");
             default:
                 throw new IllegalArgumentException(
                         "Unknown case '" + name + "'; cases: " + ALL_CASES);
@@ -407,14 +445,19 @@ public final class NatsSinkBenchmark {
         return new Run(FIRST_RECORD.get(), DISCARD_DONE.get(), DISCARDED.get());
     }
 
-    /** The SQL pipeline of {@code sql-raw} into Flink's blackhole sink: the SQL ceiling. */
-    private Run sqlBlackhole() throws Exception {
+    /** The SQL pipeline of {@code sql-<format>} into Flink's blackhole sink: its ceiling. */
+    private Run sqlBlackhole(String format) throws Exception {
         FIRST_RECORD.set(0);
-        sqlInsert(true);
+        sqlInsert(format, true);
         return new Run(FIRST_RECORD.get(), System.nanoTime(), options.records);
     }
 
-    private void sqlInsert(boolean blackhole) throws Exception {
+    /**
+     * {@code INSERT INTO} a {@code nats_sink} table (or a blackhole) from {@code datagen}: with
+     * format {@code raw} one BYTES column of the payload size; with {@code json} the row's id and
+     * the payload as a STRING.
+     */
+    private void sqlInsert(String format, boolean blackhole) throws Exception {
         StreamExecutionEnvironment env = environment();
         StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
         tEnv.executeSql(
@@ -425,26 +468,35 @@ public final class NatsSinkBenchmark {
                 "CREATE TEMPORARY TABLE src (id BIGINT) WITH ('connector' = 'datagen',"
                         + " 'number-of-rows' = '"
                         + options.records
-                        + "', 'rows-per-second' = '1000000000', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1',"
-                        + " 'fields.id.end' = '"
+                        + "', 'rows-per-second' = '1000000000', 'fields.id.kind' = 'sequence',"
+                        + " 'fields.id.start' = '1', 'fields.id.end' = '"
                         + options.records
                         + "')");
+        boolean json = format.equals("json");
+        String columns = json ? "id BIGINT, payload STRING" : "payload BYTES";
         tEnv.executeSql(
                 blackhole
-                        ? "CREATE TEMPORARY TABLE nats_out (payload BYTES) WITH ("
-                                + " 'connector' = 'blackhole')"
-                        : "CREATE TEMPORARY TABLE nats_out (payload BYTES) WITH ("
-                                + " 'connector' = 'nats_sink', 'servers' = '"
+                        ? "CREATE TEMPORARY TABLE nats_out ("
+                                + columns
+                                + ") WITH ('connector' = 'blackhole')"
+                        : "CREATE TEMPORARY TABLE nats_out ("
+                                + columns
+                                + ") WITH ('connector' = 'nats_sink', 'servers' = '"
                                 + server.url()
                                 + "', 'subject' = '"
                                 + CORE_SUBJECT
-                                + "', 'format' = 'raw', 'sink.connection-pool-size' = '"
+                                + "', 'format' = '"
+                                + format
+                                + "', 'sink.connection-pool-size' = '"
                                 + options.poolSize
                                 + "')");
+        // With json the payload column carries the payload size minus the JSON around it.
+        int size = json ? Math.max(1, options.payloadBytes - 30) : options.payloadBytes;
+        String payload = "mark_first(id, " + size + ")";
         tEnv.executeSql(
-                        "INSERT INTO nats_out SELECT mark_first(id, "
-                                + options.payloadBytes
-                                + ") FROM src")
+                        "INSERT INTO nats_out SELECT "
+                                + (json ? "id, CAST(" + payload + " AS STRING)" : payload)
+                                + " FROM src")
                 .await();
     }
 
@@ -499,75 +551,116 @@ public final class NatsSinkBenchmark {
     // ------------------------------------------------------------------ report
 
     private void report(List<Result> results) throws IOException {
-        Map<String, Result> byName = new LinkedHashMap<>();
-        results.forEach(r -> byName.put(r.name, r));
-        StringBuilder table = new StringBuilder();
-        table.append(
-                String.format(
-                        Locale.ROOT,
-                        "%n| case | msgs/s | MB/s | delivered/N | ratio |%n|---|---:|---:|---:|---|%n"));
-        StringBuilder csv =
-                new StringBuilder("case,msgs_per_s,mb_per_s,delivered_ratio,ratio,ratio_to\n");
-        StringBuilder json =
+        int cores = Runtime.getRuntime().availableProcessors();
+        StringBuilder table =
                 new StringBuilder(
-                        "{\"records\":"
-                                + options.records
-                                + ",\"payload_bytes\":"
-                                + options.payloadBytes
-                                + ",\"parallelism\":"
-                                + options.parallelism
-                                + ",\"connection_pool_size\":"
-                                + options.poolSize
-                                + ",\"cases\":[");
-        boolean first = true;
+                        String.format(
+                                Locale.ROOT,
+                                "%n| case | msgs/s | MB/s | delivered/N | CPU ns/rec JVM |"
+                                        + " CPU ns/rec nats-server | CPU bound (%d cores) |"
+                                        + " of bound | ratio, median of rounds (min..max) |%n"
+                                        + "|---|---:|---:|---:|---:|---:|---:|---:|---|%n",
+                                cores));
+        StringBuilder csv =
+                new StringBuilder(
+                        "case,msgs_per_s,mb_per_s,delivered_ratio,jvm_cpu_ns_per_record,"
+                                + "server_cpu_ns_per_record,cpu_bound_msgs_per_s,of_bound,ratio,"
+                                + "ratio_min,ratio_max,ratio_to\n");
+        List<String> jsonCases = new ArrayList<>();
         for (Result r : results) {
-            String ratioTo = ratioBase(r.name);
-            Result base = ratioTo == null ? null : byName.get(ratioTo);
-            Double ratio = base == null ? null : r.msgsPerSecond / base.msgsPerSecond;
             String ratioText =
-                    ratio == null ? "" : String.format(Locale.ROOT, "%.2f × %s", ratio, ratioTo);
+                    r.ratio == null
+                            ? ""
+                            : String.format(
+                                    Locale.ROOT,
+                                    "%.2f × %s (%.2f..%.2f)",
+                                    r.ratio,
+                                    r.ratioTo,
+                                    r.ratioMin,
+                                    r.ratioMax);
             table.append(
                     String.format(
                             Locale.ROOT,
-                            "| %s | %,.0f | %.1f | %.3f | %s |%n",
+                            "| %s | %,.0f | %.1f | %.3f | %,.0f | %,.0f | %,.0f | %.2f | %s |%n",
                             r.name,
                             r.msgsPerSecond,
                             r.megabytesPerSecond,
                             r.deliveredRatio,
+                            r.jvmCpuPerRecord,
+                            r.serverCpuPerRecord,
+                            r.cpuBound,
+                            r.ofBound,
                             ratioText));
             csv.append(
                     String.format(
                             Locale.ROOT,
-                            "%s,%.0f,%.2f,%.4f,%s,%s%n",
+                            "%s,%.0f,%.2f,%.4f,%.0f,%.0f,%.0f,%.4f,%s,%s,%s,%s%n",
                             r.name,
                             r.msgsPerSecond,
                             r.megabytesPerSecond,
                             r.deliveredRatio,
-                            ratio == null ? "" : String.format(Locale.ROOT, "%.4f", ratio),
-                            ratioTo == null ? "" : ratioTo));
-            json.append(first ? "" : ",")
-                    .append(
-                            String.format(
-                                    Locale.ROOT,
-                                    "{\"case\":\"%s\",\"msgs_per_s\":%.0f,\"mb_per_s\":%.2f,"
-                                            + "\"delivered_ratio\":%.4f,\"ratio\":%s,\"ratio_to\":%s}",
-                                    r.name,
-                                    r.msgsPerSecond,
-                                    r.megabytesPerSecond,
-                                    r.deliveredRatio,
-                                    ratio == null
-                                            ? "null"
-                                            : String.format(Locale.ROOT, "%.4f", ratio),
-                                    ratioTo == null ? "null" : "\"" + ratioTo + "\""));
-            first = false;
+                            r.jvmCpuPerRecord,
+                            r.serverCpuPerRecord,
+                            r.cpuBound,
+                            r.ofBound,
+                            number(r.ratio, ""),
+                            number(r.ratioMin, ""),
+                            number(r.ratioMax, ""),
+                            r.ratioTo == null ? "" : r.ratioTo));
+            jsonCases.add(
+                    String.format(
+                            Locale.ROOT,
+                            "{\"case\":\"%s\",\"msgs_per_s\":%.0f,\"mb_per_s\":%.2f,"
+                                    + "\"delivered_ratio\":%.4f,\"jvm_cpu_ns_per_record\":%.0f,"
+                                    + "\"server_cpu_ns_per_record\":%.0f,\"cpu_bound_msgs_per_s\":%.0f,"
+                                    + "\"of_bound\":%.4f,\"ratio\":%s,\"ratio_min\":%s,"
+                                    + "\"ratio_max\":%s,\"ratio_to\":%s}",
+                            r.name,
+                            r.msgsPerSecond,
+                            r.megabytesPerSecond,
+                            r.deliveredRatio,
+                            r.jvmCpuPerRecord,
+                            r.serverCpuPerRecord,
+                            r.cpuBound,
+                            r.ofBound,
+                            number(r.ratio, "null"),
+                            number(r.ratioMin, "null"),
+                            number(r.ratioMax, "null"),
+                            r.ratioTo == null ? "null" : "\"" + r.ratioTo + "\""));
         }
-        json.append("]}\n");
+        String json =
+                String.format(
+                        Locale.ROOT,
+                        "{\"records\":%d,\"payload_bytes\":%d,\"parallelism\":%d,"
+                                + "\"connection_pool_size\":%d,\"rounds\":%d,\"cores\":%d,"
+                                + "\"cases\":[%s]}%n",
+                        options.records,
+                        options.payloadBytes,
+                        options.parallelism,
+                        options.poolSize,
+                        options.repeats,
+                        cores,
+                        String.join(",", jsonCases));
         System.out.print(table);
         Files.createDirectories(options.out);
         Files.writeString(options.out.resolve("benchmark-results.csv"), csv);
         Files.writeString(options.out.resolve("benchmark-results.json"), json);
+        BenchmarkChart.write(
+                results,
+                String.format(
+                        Locale.ROOT,
+                        "N = %,d × %d B, parallelism %d, median of %d interleaved rounds",
+                        options.records,
+                        options.payloadBytes,
+                        options.parallelism,
+                        options.repeats),
+                options.out.resolve("benchmark-results.png"));
         System.out.println(
-                "\nWritten: " + options.out.resolve("benchmark-results.csv") + " and .json");
+                "\nWritten: " + options.out.resolve("benchmark-results.csv") + ", .json and .png");
+    }
+
+    private static String number(Double value, String none) {
+        return value == null ? none : String.format(Locale.ROOT, "%.4f", value);
     }
 
     private static String ratioBase(String name) {
@@ -578,9 +671,9 @@ public final class NatsSinkBenchmark {
             case "nats-sink-kv":
                 return "limit-js";
             case "sql-raw":
-                return "nats-sink-core";
-            case "sql-blackhole":
-                return "nats-sink-core";
+                return "sql-blackhole";
+            case "sql-json":
+                return "sql-json-blackhole";
             case "flink-discard":
                 return "limit-core";
             default:
@@ -598,11 +691,13 @@ public final class NatsSinkBenchmark {
         boolean done();
     }
 
-    /** One measured run. */
+    /** One measured run, with the CPU time the JVM and nats-server spent in its window. */
     static final class Run {
         final long startNanos;
         final long endNanos;
         final long delivered;
+        long jvmCpuNanos;
+        long serverCpuNanos;
 
         Run(long startNanos, long endNanos, long delivered) {
             this.startNanos = startNanos;
@@ -610,43 +705,93 @@ public final class NatsSinkBenchmark {
             this.delivered = delivered;
         }
 
+        Run withCpu(CpuSampler cpu) {
+            long[] spent = cpu.between(startNanos, endNanos);
+            jvmCpuNanos = spent[0];
+            serverCpuNanos = spent[1];
+            return this;
+        }
+
         double msgsPerSecond(long records) {
             return records / ((endNanos - startNanos) / 1e9);
         }
     }
 
-    /** The median run of a case. */
+    /** A case over the measured rounds: medians, and its ratio round by round. */
     static final class Result {
         final String name;
         final double msgsPerSecond;
         final double megabytesPerSecond;
         final double deliveredRatio;
+        final double jvmCpuPerRecord;
+        final double serverCpuPerRecord;
 
-        Result(
-                String name,
-                double msgsPerSecond,
-                double megabytesPerSecond,
-                double deliveredRatio) {
+        /** Records per second this machine's cores allow at the case's CPU cost. */
+        final double cpuBound;
+
+        /** The measured rate as a fraction of {@link #cpuBound}. */
+        final double ofBound;
+
+        final String ratioTo;
+        final Double ratio;
+        final Double ratioMin;
+        final Double ratioMax;
+
+        private Result(
+                String name, List<Run> runs, String ratioTo, List<Double> ratios, Options options) {
             this.name = name;
-            this.msgsPerSecond = msgsPerSecond;
-            this.megabytesPerSecond = megabytesPerSecond;
-            this.deliveredRatio = deliveredRatio;
+            List<Double> rates = new ArrayList<>();
+            List<Double> jvm = new ArrayList<>();
+            List<Double> server = new ArrayList<>();
+            List<Double> delivered = new ArrayList<>();
+            for (Run run : runs) {
+                rates.add(run.msgsPerSecond(options.records));
+                jvm.add(run.jvmCpuNanos / (double) options.records);
+                server.add(run.serverCpuNanos / (double) options.records);
+                delivered.add((double) run.delivered / options.records);
+            }
+            this.msgsPerSecond = median(rates);
+            this.megabytesPerSecond = msgsPerSecond * options.payloadBytes / 1e6;
+            this.deliveredRatio = median(delivered);
+            this.jvmCpuPerRecord = median(jvm);
+            this.serverCpuPerRecord = median(server);
+            double perRecord = jvmCpuPerRecord + serverCpuPerRecord;
+            this.cpuBound =
+                    perRecord <= 0
+                            ? 0
+                            : Runtime.getRuntime().availableProcessors() * 1e9 / perRecord;
+            this.ofBound = cpuBound <= 0 ? 0 : msgsPerSecond / cpuBound;
+            this.ratioTo = ratios == null ? null : ratioTo;
+            this.ratio = ratios == null ? null : median(ratios);
+            this.ratioMin = ratios == null ? null : ratios.stream().min(Double::compare).get();
+            this.ratioMax = ratios == null ? null : ratios.stream().max(Double::compare).get();
         }
 
-        static Result median(String name, List<Run> runs, Options options) {
-            List<Run> sorted = new ArrayList<>(runs);
-            sorted.sort(
-                    (a, b) ->
-                            Double.compare(
-                                    a.msgsPerSecond(options.records),
-                                    b.msgsPerSecond(options.records)));
-            Run median = sorted.get(sorted.size() / 2);
-            double rate = median.msgsPerSecond(options.records);
-            return new Result(
-                    name,
-                    rate,
-                    rate * options.payloadBytes / 1e6,
-                    (double) median.delivered / options.records);
+        /**
+         * The result of {@code runs}; with {@code baseRuns} (the same rounds of the ratio's base
+         * case) the ratio is taken round by round.
+         */
+        static Result of(
+                String name, List<Run> runs, String ratioTo, List<Run> baseRuns, Options options) {
+            List<Double> ratios = null;
+            if (baseRuns != null && baseRuns.size() == runs.size() && !runs.isEmpty()) {
+                ratios = new ArrayList<>();
+                for (int i = 0; i < runs.size(); i++) {
+                    ratios.add(
+                            runs.get(i).msgsPerSecond(options.records)
+                                    / baseRuns.get(i).msgsPerSecond(options.records));
+                }
+            }
+            return new Result(name, runs, ratioTo, ratios, options);
+        }
+
+        private static double median(List<Double> values) {
+            if (values.isEmpty()) {
+                return 0;
+            }
+            List<Double> sorted = new ArrayList<>(values);
+            sorted.sort(Double::compare);
+            return sorted.get(sorted.size() / 2);
         }
     }
 
@@ -707,6 +852,7 @@ public final class NatsSinkBenchmark {
         int poolSize = NatsSinkBuilder.DEFAULT_CONNECTION_POOL_SIZE;
         int jsWindow = 2_000;
         boolean subscriber;
+        boolean latency;
         List<String> cases = ALL_CASES;
         Path out = Paths.get("target", "benchmark");
 
@@ -739,6 +885,9 @@ public final class NatsSinkBenchmark {
                     case "--subscriber":
                         o.subscriber = true;
                         break;
+                    case "--latency":
+                        o.latency = true;
+                        break;
                     case "--cases":
                         o.cases = Arrays.asList(args[++i].split(","));
                         break;
@@ -750,7 +899,7 @@ public final class NatsSinkBenchmark {
                                 "Unknown argument '"
                                         + arg
                                         + "'. Use --records N --payload BYTES --repeat R --warmup W"
-                                        + " --parallelism P --pool-size S --js-window W --subscriber --cases "
+                                        + " --parallelism P --pool-size S --js-window W --subscriber --latency --cases "
                                         + String.join(",", ALL_CASES)
                                         + " --out DIR");
                 }
