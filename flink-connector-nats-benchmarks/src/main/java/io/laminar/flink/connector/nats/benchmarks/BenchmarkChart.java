@@ -18,10 +18,10 @@ final class BenchmarkChart {
 
     private BenchmarkChart() {}
 
-    static void write(List<NatsSinkBenchmark.Result> results, String title, Path png)
+    static void write(List<BenchmarkReport.Result> results, String title, Path png)
             throws IOException {
         DefaultCategoryDataset data = new DefaultCategoryDataset();
-        for (NatsSinkBenchmark.Result r : results) {
+        for (BenchmarkReport.Result r : results) {
             data.addValue(r.msgsPerSecond, "measured msgs/s (median)", r.name);
             if (r.cpuBound > 0) {
                 data.addValue(r.cpuBound, "CPU bound msgs/s", r.name);

@@ -28,7 +28,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -107,15 +109,16 @@ final class LatencyBenchmark {
         long records = records(rate);
         String subject = path.equals("jetstream") ? "latency.js" : "latency." + path;
         long[] delays = new long[(int) records];
-        int[] count = {0};
+        AtomicInteger count = new AtomicInteger();
+        CountDownLatch all = new CountDownLatch((int) records);
         Dispatcher dispatcher =
                 client.createDispatcher(
                         m -> {
                             long delay = System.nanoTime() - StampNow.stampOf(m.getData());
-                            synchronized (count) {
-                                if (count[0] < delays.length) {
-                                    delays[count[0]++] = delay;
-                                }
+                            int i = count.getAndIncrement();
+                            if (i < delays.length) {
+                                delays[i] = delay;
+                                all.countDown();
                             }
                         });
         dispatcher.setPendingLimits(-1, -1);
@@ -124,22 +127,11 @@ final class LatencyBenchmark {
         try {
             JobClient running = job.get();
             running.getJobExecutionResult().get(10, TimeUnit.MINUTES);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (System.nanoTime() < deadline) {
-                synchronized (count) {
-                    if (count[0] >= records) {
-                        break;
-                    }
-                }
-                TimeUnit.MILLISECONDS.sleep(10);
-            }
+            all.await(30, TimeUnit.SECONDS);
         } finally {
             client.closeDispatcher(dispatcher);
         }
-        int received;
-        synchronized (count) {
-            received = count[0];
-        }
+        int received = (int) (records - all.getCount());
         int skip = (int) (received * 0.05);
         long[] counted = Arrays.copyOfRange(delays, skip, received);
         Arrays.sort(counted);

@@ -186,13 +186,7 @@ class NatsKeyValueITCase {
                 "the bucket holds 10000 writes",
                 DEADLINE,
                 () -> StreamCapture.messageCount(client.connection(), "KV_restart") >= 10_000);
-        NATS.stop();
-        long downSince = System.nanoTime();
-        Await.until(
-                "an outage of 2 s",
-                Duration.ofSeconds(10),
-                () -> System.nanoTime() - downSince >= TimeUnit.SECONDS.toNanos(2));
-        NATS.start();
+        NATS.restartAfter(Duration.ofSeconds(2));
         job.getJobExecutionResult().get(3, TimeUnit.MINUTES);
         Await.until(
                 "the client has reconnected",

@@ -166,13 +166,7 @@ class NatsSinkJetStreamITCase {
                 "the stream holds 4000 records",
                 DEADLINE,
                 () -> StreamCapture.messageCount(client.connection(), stream) >= 4_000);
-        NATS.stop();
-        long downSince = System.nanoTime();
-        Await.until(
-                "an outage of 3 s",
-                Duration.ofSeconds(10),
-                () -> System.nanoTime() - downSince >= TimeUnit.SECONDS.toNanos(3));
-        NATS.start();
+        NATS.restartAfter(Duration.ofSeconds(3));
         job.getJobExecutionResult().get(3, TimeUnit.MINUTES);
         Await.until(
                 "the client has reconnected",

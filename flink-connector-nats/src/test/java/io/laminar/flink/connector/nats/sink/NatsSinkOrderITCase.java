@@ -86,13 +86,7 @@ class NatsSinkOrderITCase {
                 "the stream holds 10000 records",
                 DEADLINE,
                 () -> StreamCapture.messageCount(client.connection(), stream) >= 10_000);
-        NATS.stop();
-        long downSince = System.nanoTime();
-        Await.until(
-                "an outage of 2 s",
-                Duration.ofSeconds(10),
-                () -> System.nanoTime() - downSince >= TimeUnit.SECONDS.toNanos(2));
-        NATS.start();
+        NATS.restartAfter(Duration.ofSeconds(2));
         job.getJobExecutionResult().get(3, TimeUnit.MINUTES);
         Await.until(
                 "the client has reconnected",

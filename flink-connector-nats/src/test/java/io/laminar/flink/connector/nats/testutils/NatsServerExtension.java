@@ -152,6 +152,20 @@ public final class NatsServerExtension
         requireProcessMode("kill()").kill();
     }
 
+    /**
+     * {@link #stop()}, an outage of {@code outage} (timed, not slept), then {@link #start()} on the
+     * same port and store directory: what a job sees when its server restarts.
+     */
+    public void restartAfter(Duration outage) {
+        stop();
+        long downSince = System.nanoTime();
+        Await.until(
+                "an outage of " + outage,
+                outage.plusSeconds(10),
+                () -> System.nanoTime() - downSince >= outage.toNanos());
+        start();
+    }
+
     /** {@link #stop()} followed by {@link #start()} on the same port and store directory. */
     public synchronized void restart() {
         if (inContainer) {
