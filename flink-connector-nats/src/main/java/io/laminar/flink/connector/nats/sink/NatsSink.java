@@ -12,9 +12,6 @@ import org.apache.flink.connector.base.sink.AsyncSinkBase;
 import org.apache.flink.connector.base.sink.writer.BufferedRequestState;
 import org.apache.flink.connector.base.sink.writer.ElementConverter;
 import org.apache.flink.connector.base.sink.writer.config.AsyncSinkWriterConfiguration;
-import org.apache.flink.connector.base.sink.writer.strategy.CongestionControlRateLimitingStrategy;
-import org.apache.flink.connector.base.sink.writer.strategy.NoOpScalingStrategy;
-import org.apache.flink.connector.base.sink.writer.strategy.RateLimitingStrategy;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.streaming.api.connector.sink2.SupportsPreWriteTopology;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -114,25 +111,9 @@ public class NatsSink<IN> extends AsyncSinkBase<IN, NatsMessage>
                         .setMaxRecordSizeInBytes(getMaxRecordSizeInBytes())
                         .setRequestTimeoutMS(getRequestTimeoutMS())
                         .setFailOnTimeout(getFailOnTimeout())
-                        .setRateLimitingStrategy(inFlightLimit())
                         .build();
         return new NatsSinkWriter<>(
                 getElementConverter(), context, configuration, recovered, settings);
-    }
-
-    /**
-     * A fixed window of {@code maxInFlightRequests} full batches. Flink's default starts at one
-     * batch and grows by ten records per completed request (congestion control for services that
-     * throttle); NATS gives no such signal, and the slow start keeps one batch in flight for the
-     * first hundred requests, which costs a third of the throughput. Back-pressure still comes from
-     * the window and, in JetStream mode, the cap on pending acks.
-     */
-    private RateLimitingStrategy inFlightLimit() {
-        return CongestionControlRateLimitingStrategy.builder()
-                .setMaxInFlightRequests(getMaxInFlightRequests())
-                .setInitialMaxInFlightMessages(getMaxInFlightRequests() * getMaxBatchSize())
-                .setScalingStrategy(new NoOpScalingStrategy<>())
-                .build();
     }
 
     @Override

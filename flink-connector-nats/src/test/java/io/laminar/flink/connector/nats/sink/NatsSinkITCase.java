@@ -52,7 +52,12 @@ class NatsSinkITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK = FlinkMetrics.miniCluster(METRICS, 2);
 
-    @RegisterExtension static final NatsServerExtension NATS = new NatsServerExtension();
+    /** Lame duck mode closes clients after 1 s and exits; 30 s is the shortest duration allowed. */
+    @RegisterExtension
+    static final NatsServerExtension NATS =
+            NatsServerExtension.builder()
+                    .config("lame_duck_duration: \"30s\"\nlame_duck_grace_period: \"1s\"\n")
+                    .build();
 
     private static final Duration DEADLINE = Duration.ofSeconds(60);
 
@@ -503,9 +508,10 @@ class NatsSinkITCase {
     }
 
     /**
-     * With jnats' reconnect buffer (the default) publishes made during the outage wait in it; with
-     * no buffer every publish during the outage is refused and the sink must hand the entries back
-     * and publish them after the reconnect.
+     * A server restarted mid-job (lame duck mode, then started again on the same port): every
+     * record reaches the capturing stream. With jnats' reconnect buffer (the default) publishes
+     * made during the outage wait in it; with no buffer every publish during the outage is refused
+     * and the sink must hand the entries back and publish them after the reconnect.
      */
     @ParameterizedTest(name = "reconnect buffer {0} bytes")
     @ValueSource(longs = {ConnectionSettings.DEFAULT_RECONNECT_BUFFER_SIZE, 0})
@@ -531,13 +537,10 @@ class NatsSinkITCase {
                     "the stream holds the first 5000 records",
                     DEADLINE,
                     () -> StreamCapture.messageCount(client.connection(), stream) >= 5_000);
-            NATS.stop();
-            long downSince = System.nanoTime();
-            Await.until(
-                    "an outage of 3 s",
-                    Duration.ofSeconds(10),
-                    () -> System.nanoTime() - downSince >= Duration.ofSeconds(3).toNanos());
-            NATS.start();
+            // The way operators restart a server: JetStream stores everything the server
+            // received before it exits. (After a SIGTERM the capturing stream can miss core
+            // publishes the server had received and confirmed; core NATS does not promise them.)
+            NATS.restartInLameDuckModeAfter(Duration.ofSeconds(3));
             job.getJobExecutionResult().get(2, TimeUnit.MINUTES);
 
             Await.until(

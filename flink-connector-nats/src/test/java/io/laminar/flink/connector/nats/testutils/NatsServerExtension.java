@@ -158,12 +158,36 @@ public final class NatsServerExtension
      */
     public void restartAfter(Duration outage) {
         stop();
+        waitOut(outage);
+        start();
+    }
+
+    /**
+     * {@link #stopInLameDuckMode(Duration)}, an outage of {@code outage}, then {@link #start()}:
+     * the way operators restart a server.
+     */
+    public void restartInLameDuckModeAfter(Duration outage) {
+        stopInLameDuckMode(Duration.ofSeconds(20));
+        waitOut(outage);
+        start();
+    }
+
+    private static void waitOut(Duration outage) {
         long downSince = System.nanoTime();
         Await.until(
                 "an outage of " + outage,
                 outage.plusSeconds(10),
                 () -> System.nanoTime() - downSince >= outage.toNanos());
-        start();
+    }
+
+    /**
+     * Stops the server the way operators restart one: lame duck mode (SIGUSR2) closes its clients,
+     * JetStream stores what it received, then it exits. Needs {@code lame_duck_duration} (at least
+     * 30 s) and a short {@code lame_duck_grace_period} in the config to finish within {@code
+     * timeout}. The port and store directory are kept for {@link #start()}.
+     */
+    public synchronized void stopInLameDuckMode(Duration timeout) {
+        requireProcessMode("stopInLameDuckMode()").stopInLameDuckMode(timeout);
     }
 
     /** {@link #stop()} followed by {@link #start()} on the same port and store directory. */

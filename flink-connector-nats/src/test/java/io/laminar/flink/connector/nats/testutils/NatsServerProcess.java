@@ -142,6 +142,36 @@ final class NatsServerProcess {
         awaitPortClosed("after nats-server exited");
     }
 
+    /**
+     * SIGUSR2: lame duck mode, as operators restart a server; waits until it has closed its clients
+     * and exited (the server's {@code lame_duck_grace_period} plus a moment per client).
+     */
+    void stopInLameDuckMode(Duration timeout) {
+        Process p = process;
+        if (p == null) {
+            return;
+        }
+        if (paused) {
+            resume();
+        }
+        signal("USR2");
+        try {
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException(
+                        "nats-server (pid "
+                                + p.pid()
+                                + ") still alive "
+                                + timeout
+                                + " after SIGUSR2");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted in nats-server's lame duck mode", e);
+        }
+        process = null;
+        awaitPortClosed("after nats-server left lame duck mode");
+    }
+
     /** SIGKILL, then waits until the port refuses connections. */
     void kill() {
         Process p = process;
@@ -176,6 +206,24 @@ final class NatsServerProcess {
         }
         signal("STOP");
         paused = true;
+        // kill(1) returns once the signal is sent; the server is frozen once the kernel says so.
+        Await.until(
+                "nats-server (pid " + lastPid + ") is stopped",
+                Duration.ofSeconds(10),
+                () -> processState(lastPid) == 'T');
+    }
+
+    /** The state letter of a process in {@code /proc/<pid>/stat} ('T' when stopped). */
+    private static char processState(long pid) {
+        try {
+            String stat =
+                    new String(
+                            Files.readAllBytes(Paths.get("/proc", Long.toString(pid), "stat")),
+                            StandardCharsets.UTF_8);
+            return stat.charAt(stat.lastIndexOf(')') + 2);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the state of pid " + pid, e);
+        }
     }
 
     /** SIGCONT if paused; nothing otherwise. */

@@ -61,7 +61,7 @@ public class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
         super(
                 converter,
                 context,
-                configuration,
+                withWindow(configuration, held),
                 states,
                 held.batchCreator(
                         configuration.getMaxBatchSizeInBytes(), settings.isOrderPerSubject()),
@@ -125,6 +125,26 @@ public class NatsSinkWriter<IN> extends AsyncSinkWriter<IN, NatsMessage> {
                         metrics,
                         "nats-sink-" + subtask);
         this.publisher = publisher(publishing);
+    }
+
+    /** {@code configuration} with the writer's {@link InFlightWindow} as its rate limiting. */
+    private static AsyncSinkWriterConfiguration withWindow(
+            AsyncSinkWriterConfiguration configuration, HeldRecords held) {
+        return AsyncSinkWriterConfiguration.builder()
+                .setMaxBatchSize(configuration.getMaxBatchSize())
+                .setMaxBatchSizeInBytes(configuration.getMaxBatchSizeInBytes())
+                .setMaxInFlightRequests(configuration.getMaxInFlightRequests())
+                .setMaxBufferedRequests(configuration.getMaxBufferedRequests())
+                .setMaxTimeInBufferMS(configuration.getMaxTimeInBufferMS())
+                .setMaxRecordSizeInBytes(configuration.getMaxRecordSizeInBytes())
+                .setRequestTimeoutMS(configuration.getRequestTimeoutMS())
+                .setFailOnTimeout(configuration.isFailOnTimeout())
+                .setRateLimitingStrategy(
+                        new InFlightWindow(
+                                configuration.getMaxInFlightRequests(),
+                                configuration.getMaxBatchSize(),
+                                held::bufferedRecords))
+                .build();
     }
 
     private NatsPublisher publisher(PublisherContext context) {
