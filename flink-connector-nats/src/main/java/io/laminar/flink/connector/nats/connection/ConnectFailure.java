@@ -8,6 +8,7 @@ import org.apache.flink.util.TimeUtils;
 import javax.net.ssl.SSLException;
 
 import java.io.IOException;
+import java.net.ConnectException;
 import java.security.GeneralSecurityException;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -58,6 +59,15 @@ final class ConnectFailure {
         }
         if (tls != null) {
             return new NatsConnectionException(prefix + tlsAdvice(settings, tls), tls);
+        }
+        if (isRefused(reported) || isRefused(thrown)) {
+            return new NatsConnectionException(
+                    prefix
+                            + "the connection was refused: nothing accepts connections at that"
+                            + " address and port ("
+                            + Redaction.text(rootMessage(reported != null ? reported : thrown))
+                            + "). Check 'servers' (host and port) and that nats-server is"
+                            + " running there.");
         }
         String reason =
                 reported == null
@@ -198,7 +208,21 @@ final class ConnectFailure {
         return null;
     }
 
-    private static boolean isAuthError(String message) {
+    /** Whether the TCP connection was refused (nothing listens there, or a firewall rejects). */
+    private static boolean isRefused(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a server error ({@code -ERR}) says the credentials were refused. */
+    static boolean isAuthError(String message) {
         String lower = String.valueOf(message).toLowerCase(Locale.ROOT);
         return lower.contains("authorization violation") || lower.contains("user authentication");
     }

@@ -8,6 +8,7 @@ import io.nats.client.Options;
 import org.apache.flink.annotation.PublicEvolving;
 
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -28,12 +29,13 @@ import java.util.stream.Stream;
  * behaviour. Immutable and validated on construction; {@link #toString()} masks every secret. Each
  * setting has one name, that of its builder method (which is jnats' where jnats has one), and error
  * messages use it: {@code servers}, {@code userInfo}, {@code token}, {@code credentialsFile},
- * {@code nkeySeedFile}, {@code tls}, {@code verifyHostname}, {@code insecureTrustAll}, {@code
+ * {@code credentials}, {@code nkeySeedFile}, {@code nkeySeed}, {@code jwt}, {@code tls}, {@code verifyHostname}, {@code insecureTrustAll}, {@code
  * connectionName}, {@code connectionTimeout}, {@code reconnectWait}, {@code maxReconnects}, {@code
  * reconnectBufferSize}, {@code properties}.
  *
  * <p>The settings that carry secrets, paths or servers ({@code servers}, {@code userInfo}, {@code
- * token}, {@code credentialsFile}, {@code nkeySeedFile}, the TLS paths and passwords) may hold
+ * token}, {@code credentialsFile}, {@code credentials}, {@code nkeySeedFile}, {@code nkeySeed},
+ * {@code jwt}, the TLS paths and passwords) may hold
  * {@code ${NAME}} references to environment variables, resolved where the connection is made
  * ({@link #resolveEnvironmentReferences}) for the variables the cluster allows. The others refuse
  * references; in every setting {@code $${} writes a literal {@code ${}.
@@ -63,6 +65,11 @@ public final class ConnectionSettings implements Serializable {
     /** Default bytes jnats keeps for publishes made while reconnecting. */
     public static final long DEFAULT_RECONNECT_BUFFER_SIZE = 8L * 1024 * 1024;
 
+    /** Every authentication setting, for messages. */
+    static final String AUTHENTICATION_SETTINGS =
+            "'userInfo', 'token', 'credentialsFile', 'credentials', 'nkeySeedFile' or 'nkeySeed'"
+                    + " (with 'jwt')";
+
     private static final Pattern SECRET_KEY =
             Pattern.compile("(?i)(password|token|secret|seed|nkey|credential|jwt|key)");
 
@@ -72,6 +79,9 @@ public final class ConnectionSettings implements Serializable {
     private final String token;
     private final String credentialsFile;
     private final String nkeySeedFile;
+    private final String credentials;
+    private final String nkeySeed;
+    private final String jwt;
     private final TlsSettings tls;
     private final boolean verifyHostname;
     private final boolean insecureTrustAll;
@@ -94,6 +104,9 @@ public final class ConnectionSettings implements Serializable {
         this.token = emptyToNull(b.token);
         this.credentialsFile = emptyToNull(b.credentialsFile);
         this.nkeySeedFile = emptyToNull(b.nkeySeedFile);
+        this.credentials = emptyToNull(b.credentials);
+        this.nkeySeed = emptyToNull(b.nkeySeed);
+        this.jwt = emptyToNull(b.jwt);
         this.tls = b.tls;
         this.verifyHostname = b.verifyHostname;
         this.insecureTrustAll = b.insecureTrustAll;
@@ -131,14 +144,17 @@ public final class ConnectionSettings implements Serializable {
                         + " is set but "
                         + (username == null ? "username" : "password")
                         + " is not: set both.");
+        require(
+                jwt == null || nkeySeed != null,
+                "'jwt': a user JWT needs the NKey seed it was issued for: set 'nkeySeed' too (or"
+                        + " give both as 'credentials').");
         long methods =
-                Stream.of(username, token, credentialsFile, nkeySeedFile)
+                Stream.of(username, token, credentialsFile, credentials, nkeySeedFile, nkeySeed)
                         .filter(Objects::nonNull)
                         .count();
         require(
                 methods <= 1,
-                "Only one authentication method may be set: 'userInfo', 'token',"
-                        + " 'credentialsFile' or 'nkeySeedFile'.");
+                "Only one authentication method may be set: " + AUTHENTICATION_SETTINGS + ".");
         require(
                 connectionTimeout != null
                         && !connectionTimeout.isNegative()
@@ -175,7 +191,15 @@ public final class ConnectionSettings implements Serializable {
     private Stream<String> referenceValues() {
         return Stream.concat(
                 servers.stream(),
-                Stream.of(username, password, token, credentialsFile, nkeySeedFile));
+                Stream.of(
+                        username,
+                        password,
+                        token,
+                        credentialsFile,
+                        credentials,
+                        nkeySeedFile,
+                        nkeySeed,
+                        jwt));
     }
 
     /** Every string value. */
@@ -224,6 +248,9 @@ public final class ConnectionSettings implements Serializable {
                         .token(references.resolve(token, "token"))
                         .credentialsFile(references.resolve(credentialsFile, "credentialsFile"))
                         .nkeySeedFile(references.resolve(nkeySeedFile, "nkeySeedFile"))
+                        .credentials(references.resolve(credentials, "credentials"))
+                        .nkeySeed(references.resolve(nkeySeed, "nkeySeed"))
+                        .jwt(references.resolve(jwt, "jwt"))
                         .tls(tls == null ? null : tls.resolve(references))
                         .connectionName(EnvironmentReferences.unescape(connectionName));
         properties.forEach((k, v) -> b.property(k, EnvironmentReferences.unescape(v)));
@@ -239,6 +266,9 @@ public final class ConnectionSettings implements Serializable {
                         .token(token)
                         .credentialsFile(credentialsFile)
                         .nkeySeedFile(nkeySeedFile)
+                        .credentials(credentials)
+                        .nkeySeed(nkeySeed)
+                        .jwt(jwt)
                         .tls(tls)
                         .verifyHostname(verifyHostname)
                         .insecureTrustAll(insecureTrustAll)
@@ -282,6 +312,13 @@ public final class ConnectionSettings implements Serializable {
         } else if (nkeySeedFile != null) {
             // No JWT: the server knows the user by its public NKey (challenge only).
             builder.authHandler(Nats.credentials(null, readable(nkeySeedFile, "nkeySeedFile")));
+        } else if (credentials != null) {
+            builder.authHandler(
+                    Nats.staticCredentials(credentials.getBytes(StandardCharsets.UTF_8)));
+        } else if (nkeySeed != null) {
+            builder.authHandler(
+                    Nats.staticCredentials(
+                            jwt == null ? null : jwt.toCharArray(), nkeySeed.toCharArray()));
         } else {
             ServerUrls.applyUserInfo(servers, builder);
         }
@@ -348,11 +385,17 @@ public final class ConnectionSettings implements Serializable {
                         ? "'token'"
                         : credentialsFile != null
                                 ? "'credentialsFile'"
-                                : nkeySeedFile != null
-                                        ? "'nkeySeedFile'"
-                                        : "none is set, but the server requires authentication:"
-                                                + " set 'userInfo', 'token', 'credentialsFile' or"
-                                                + " 'nkeySeedFile'";
+                                : credentials != null
+                                        ? "'credentials'"
+                                        : nkeySeedFile != null
+                                                ? "'nkeySeedFile'"
+                                                : nkeySeed != null
+                                                        ? jwt != null
+                                                                ? "'jwt' and 'nkeySeed'"
+                                                                : "'nkeySeed'"
+                                                        : "none is set, but the server requires"
+                                                                + " authentication: set "
+                                                                + AUTHENTICATION_SETTINGS;
     }
 
     public boolean hasPassword() {
@@ -392,6 +435,9 @@ public final class ConnectionSettings implements Serializable {
                 token,
                 credentialsFile,
                 nkeySeedFile,
+                credentials,
+                nkeySeed,
+                jwt,
                 tls,
                 verifyHostname,
                 insecureTrustAll,
@@ -432,6 +478,12 @@ public final class ConnectionSettings implements Serializable {
                 + credentialsFile
                 + ", nkeySeedFile="
                 + nkeySeedFile
+                + ", credentials="
+                + mask(credentials)
+                + ", nkeySeed="
+                + mask(nkeySeed)
+                + ", jwt="
+                + mask(jwt)
                 + ", tls="
                 + tls
                 + ", verifyHostname="
@@ -470,6 +522,9 @@ public final class ConnectionSettings implements Serializable {
         private String token;
         private String credentialsFile;
         private String nkeySeedFile;
+        private String credentials;
+        private String nkeySeed;
+        private String jwt;
         private TlsSettings tls;
         private boolean verifyHostname = true;
         private boolean insecureTrustAll;
@@ -535,6 +590,35 @@ public final class ConnectionSettings implements Serializable {
          */
         public Builder nkeySeedFile(String path) {
             this.nkeySeedFile = path;
+            return this;
+        }
+
+        /**
+         * The whole text of a {@code .creds} file (user JWT and NKey seed) as a value, for
+         * decentralized authentication without a file on the TaskManagers; usually a {@code
+         * ${NAME}} reference to an environment variable holding it. Masked in {@code toString()}.
+         */
+        public Builder credentials(String text) {
+            this.credentials = text;
+            return this;
+        }
+
+        /**
+         * An NKey seed ({@code SU...}) as a value: alone, NKey authentication (as {@link
+         * #nkeySeedFile}); with {@link #jwt}, the seed of the user the JWT was issued for. Usually
+         * a {@code ${NAME}} reference. Masked in {@code toString()}.
+         */
+        public Builder nkeySeed(String seed) {
+            this.nkeySeed = seed;
+            return this;
+        }
+
+        /**
+         * A user JWT as a value, for decentralized authentication (operator mode) with {@link
+         * #nkeySeed}. Usually a {@code ${NAME}} reference. Masked in {@code toString()}.
+         */
+        public Builder jwt(String jwt) {
+            this.jwt = jwt;
             return this;
         }
 

@@ -32,8 +32,8 @@ public final class EnvironmentReferences {
      * subject, a header or the logs.
      */
     static final String REFERENCE_SETTINGS =
-            "'servers', 'userInfo', 'token', 'credentialsFile', 'nkeySeedFile' and the TLS paths and"
-                    + " passwords ('trustStorePath', 'trustStorePassword', 'keyStorePath',"
+            "'servers', 'userInfo', 'token', 'credentialsFile', 'credentials', 'nkeySeedFile',"
+                    + " 'nkeySeed', 'jwt' and the TLS paths and passwords ('trustStorePath', 'trustStorePassword', 'keyStorePath',"
                     + " 'keyStorePassword', 'caCertFile', 'certFile', 'keyFile')";
 
     private static volatile UnaryOperator<String> environment = System::getenv;

@@ -1,5 +1,6 @@
 package io.laminar.flink.connector.nats.connection;
 
+import io.nats.client.AuthenticationException;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.ErrorListener;
@@ -51,6 +52,14 @@ public final class SharedConnection implements ConnectionListener, ErrorListener
 
     /** The round trips on {@link #connection}; set with it. */
     private volatile RoundTrips roundTrips;
+
+    private final Object connectLock = new Object();
+
+    /** The thread in {@code Nats.connect}, or null; guarded by {@link #connectLock}. */
+    private Thread connectingThread;
+
+    /** The server's refusal of the credentials during a connect; guarded by connectLock. */
+    private String refusal;
 
     /** Writers holding it (connected or connecting); guarded by {@link #SHARED}. */
     private int users;
@@ -135,8 +144,15 @@ public final class SharedConnection implements ConnectionListener, ErrorListener
                             + Redaction.text(String.valueOf(e.getMessage())),
                     e);
         }
+        String refused = null;
         try {
-            Connection connection = Nats.connect(options);
+            Connection connection;
+            listener.beginConnect();
+            try {
+                connection = Nats.connect(options);
+            } finally {
+                refused = listener.endConnect();
+            }
             LOG.info(
                     "Connected to NATS server {} (servers {}).",
                     Redaction.url(connection.getConnectedUrl()),
@@ -153,9 +169,42 @@ public final class SharedConnection implements ConnectionListener, ErrorListener
                         "Interrupted while connecting to NATS.", interrupted);
             }
         } catch (InterruptedException e) {
+            if (refused != null) {
+                throw ConnectFailure.explain(settings, new AuthenticationException(refused), null);
+            }
             Thread.currentThread().interrupt();
             throw new NatsConnectionException("Interrupted while connecting to NATS.", e);
         }
+    }
+
+    /**
+     * The calling thread starts connecting. jnats waits for the handshake's PONG until the
+     * connection timeout even after the server refused the credentials and closed the connection; a
+     * refusal ({@link #errorOccurred}) interrupts that wait instead, so a wrong password fails the
+     * job at once.
+     */
+    private void beginConnect() {
+        synchronized (connectLock) {
+            connectingThread = Thread.currentThread();
+            refusal = null;
+        }
+    }
+
+    /**
+     * The calling thread is done connecting; returns the server's refusal that interrupted it, or
+     * null. Clears that interrupt, so it never reaches the caller's later waits.
+     */
+    private String endConnect() {
+        String refused;
+        synchronized (connectLock) {
+            connectingThread = null;
+            refused = refusal;
+            refusal = null;
+        }
+        if (refused != null) {
+            Thread.interrupted();
+        }
+        return refused;
     }
 
     /** The jnats connection. */
@@ -222,6 +271,14 @@ public final class SharedConnection implements ConnectionListener, ErrorListener
 
     @Override
     public void errorOccurred(Connection conn, String error) {
+        if (ConnectFailure.isAuthError(error)) {
+            synchronized (connectLock) {
+                if (connectingThread != null && refusal == null) {
+                    refusal = error;
+                    connectingThread.interrupt();
+                }
+            }
+        }
         for (ConnectionEvents writer : writers) {
             writer.errorOccurred(conn, error);
         }

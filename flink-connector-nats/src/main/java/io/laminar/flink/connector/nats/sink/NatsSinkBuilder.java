@@ -270,7 +270,7 @@ public class NatsSinkBuilder<IN>
             checkArgument(
                     jetStream == null || jetStream.getExpectedStream() == null,
                     "'keyValueBucket' writes to the bucket's own stream: do not also set"
-                            + " 'expectedStream' (was '%s').",
+                            + " 'expectedStream' (was '%s'); create the bucket with nats kv add.",
                     jetStream == null ? null : jetStream.getExpectedStream());
             checkArgument(
                     deliveryGuarantee != DeliveryGuarantee.EXACTLY_ONCE,
@@ -283,6 +283,7 @@ public class NatsSinkBuilder<IN>
         checkArgument(
                 deliveryGuarantee != null,
                 "'deliveryGuarantee' must be set: NONE or AT_LEAST_ONCE.");
+        jetStream = withStreamSubjects(jetStream);
         checkArgument(
                 deliveryGuarantee != DeliveryGuarantee.EXACTLY_ONCE || jetStream != null,
                 "'deliveryGuarantee' EXACTLY_ONCE needs JetStream ('jetStream') and a message id"
@@ -344,6 +345,23 @@ public class NatsSinkBuilder<IN>
                 maxRecordSize);
     }
 
+    /**
+     * {@code jetStream} with the sink's static subject as the subjects of a stream to create that
+     * names none.
+     */
+    private JetStreamSettings withStreamSubjects(JetStreamSettings jetStream) {
+        JetStreamSettings.StreamCreation creation =
+                jetStream == null ? null : jetStream.getStreamCreation();
+        if (creation == null || !creation.getSubjects().isEmpty()) {
+            return jetStream;
+        }
+        checkArgument(
+                subject != null,
+                "'streamSubjects': the stream to create takes the sink's subject by default, but"
+                        + " the subject is chosen per record: name the stream's subjects.");
+        return jetStream.withStreamCreation(creation.withSubjects(subject));
+    }
+
     private NatsMessageSerializer<IN> keyValueSerializer() {
         checkArgument(
                 keyValueBucket != null,
@@ -363,7 +381,13 @@ public class NatsSinkBuilder<IN>
                 "'keyValueBucket' writes keys, not subjects: do not also set a message"
                         + " serializer, serialization schema, subject, subject selector, reply-to"
                         + " selector or headers.");
-        return new KeyValueMessages<>(keyValueBucket, keyValueSerializer);
+        // As jnats: through another domain or API prefix, writes go to <prefix>$KV.<bucket>.<key>.
+        String apiPrefix = jetStream == null ? null : jetStream.getApiPrefix();
+        return new KeyValueMessages<>(
+                JetStreamSettings.DEFAULT_API_PREFIX.equals(apiPrefix) || apiPrefix == null
+                        ? KeyValueMessages.subjectPrefix(keyValueBucket)
+                        : apiPrefix + KeyValueMessages.subjectPrefix(keyValueBucket),
+                keyValueSerializer);
     }
 
     private NatsMessageSerializer<IN> serializer() {

@@ -14,15 +14,17 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Every option of the {@code nats_sink} table connector, with its description. The spec's names
  * ({@code subject_field}, ...) are the keys; Flink-style dashed names are accepted as fallbacks.
  * The options that carry secrets, paths or servers (servers, username, password, token, the
- * credentials and NKey files, the TLS paths and passwords) may hold {@code ${NAME}} references to
- * environment variables, resolved on the TaskManager when the writer connects, for the variables
- * the cluster allows ({@code nats.environment-references.allowed}); the other options refuse them.
+ * credentials and NKey files or values, the JWT, the TLS paths and passwords) may hold {@code
+ * ${NAME}} references to environment variables, resolved on the TaskManager when the writer
+ * connects, for the variables the cluster allows ({@code nats.environment-references.allowed}); the
+ * other options refuse them.
  */
 @PublicEvolving
 public final class NatsConnectorOptions {
@@ -49,6 +51,7 @@ public final class NatsConnectorOptions {
         names.put("userInfo", "username'/'password");
         names.put("credentialsFile", "credentials_file");
         names.put("nkeySeedFile", "nkey_seed_file");
+        names.put("nkeySeed", "nkey_seed");
         names.put("connectionName", "connection_name");
         names.put("connectionTimeout", "connect-timeout");
         names.put("reconnectWait", "reconnect.wait");
@@ -71,6 +74,13 @@ public final class NatsConnectorOptions {
         names.put("expectedStream", "jetstream.stream");
         names.put("ackTimeout", "jetstream.ack-timeout");
         names.put("maxPendingAcks", "jetstream.max-pending-acks");
+        names.put("domain", "jetstream.domain");
+        names.put("apiPrefix", "jetstream.api-prefix");
+        names.put("createStreamIfMissing", "jetstream.stream.create-if-missing");
+        names.put("streamSubjects", "jetstream.stream.subjects");
+        names.put("streamStorage", "jetstream.stream.storage");
+        names.put("streamReplicas", "jetstream.stream.replicas");
+        names.put("streamDuplicateWindow", "jetstream.stream.duplicate-window");
         names.put("confirmTimeout", "sink.confirm-timeout");
         names.put("connectionPoolSize", "sink.connection-pool-size");
         names.put("deadLetterSubject", "sink.dead-letter.subject");
@@ -129,6 +139,35 @@ public final class NatsConnectorOptions {
                             "Path of a file holding an NKey seed (SU...) for NKey authentication,"
                                     + " readable on every TaskManager; the server lists the"
                                     + " matching public key.");
+
+    public static final ConfigOption<String> CREDENTIALS =
+            ConfigOptions.key("credentials")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "The whole text of a NATS credentials file (.creds: user JWT and NKey"
+                                    + " seed) as a value, so no file is needed on the"
+                                    + " TaskManagers; give it as a reference such as"
+                                    + " '${NATS_CREDS}', resolved on the TaskManager.");
+
+    public static final ConfigOption<String> JWT =
+            ConfigOptions.key("jwt")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "A user JWT as a value (operator mode); needs 'nkey_seed', the seed"
+                                    + " of the user it was issued for. Prefer a reference such as"
+                                    + " '${NATS_JWT}'.");
+
+    public static final ConfigOption<String> NKEY_SEED =
+            ConfigOptions.key("nkey_seed")
+                    .stringType()
+                    .noDefaultValue()
+                    .withFallbackKeys("nkey-seed")
+                    .withDescription(
+                            "An NKey seed (SU...) as a value: alone, NKey authentication; with"
+                                    + " 'jwt', the user's seed. Give it as a reference such as"
+                                    + " '${NATS_NKEY_SEED}', resolved on the TaskManager.");
 
     // ---------------------------------------------------------------- TLS
 
@@ -417,6 +456,66 @@ public final class NatsConnectorOptions {
                     .withDescription(
                             "Acknowledgements outstanding per writer before publishing waits"
                                     + " (back-pressure).");
+
+    public static final ConfigOption<String> JETSTREAM_DOMAIN =
+            ConfigOptions.key("jetstream.domain")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "The JetStream domain to use (e.g. the hub's domain from a leaf"
+                                    + " node): the stream check at start-up, stream creation and"
+                                    + " Key-Value writes go through $JS.<domain>.API.");
+
+    public static final ConfigOption<String> JETSTREAM_API_PREFIX =
+            ConfigOptions.key("jetstream.api-prefix")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "The prefix of the JetStream API subjects (default $JS.API), for"
+                                    + " JetStream imported from another account; instead of"
+                                    + " 'jetstream.domain'.");
+
+    public static final ConfigOption<Boolean> JETSTREAM_STREAM_CREATE_IF_MISSING =
+            ConfigOptions.key("jetstream.stream.create-if-missing")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription(
+                            "Create 'jetstream.stream' at start-up when it does not exist"
+                                    + " (default false: a missing stream fails the job). An"
+                                    + " existing stream is never changed; where it differs from"
+                                    + " the options below, a WARN names the option.");
+
+    public static final ConfigOption<List<String>> JETSTREAM_STREAM_SUBJECTS =
+            ConfigOptions.key("jetstream.stream.subjects")
+                    .stringType()
+                    .asList()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Subjects of the stream to create, separated by ';' (default: the"
+                                    + " table's 'subject'; required with 'subject_field').");
+
+    public static final ConfigOption<JetStreamSettings.Storage> JETSTREAM_STREAM_STORAGE =
+            ConfigOptions.key("jetstream.stream.storage")
+                    .enumType(JetStreamSettings.Storage.class)
+                    .defaultValue(JetStreamSettings.Storage.FILE)
+                    .withDescription("Storage of the stream to create: 'file' or 'memory'.");
+
+    public static final ConfigOption<Integer> JETSTREAM_STREAM_REPLICAS =
+            ConfigOptions.key("jetstream.stream.replicas")
+                    .intType()
+                    .defaultValue(1)
+                    .withDescription(
+                            "Replicas of the stream to create (1 to 5; more need a JetStream"
+                                    + " cluster).");
+
+    public static final ConfigOption<Duration> JETSTREAM_STREAM_DUPLICATE_WINDOW =
+            ConfigOptions.key("jetstream.stream.duplicate-window")
+                    .durationType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Duplicate window of the stream to create (default: twice the"
+                                    + " checkpoint interval, at least 2 min), within which"
+                                    + " exactly-once drops replayed records.");
 
     public static final ConfigOption<Duration> CONFIRM_TIMEOUT =
             ConfigOptions.key("sink.confirm-timeout")

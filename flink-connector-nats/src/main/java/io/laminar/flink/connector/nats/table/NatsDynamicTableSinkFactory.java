@@ -60,6 +60,9 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
                     TOKEN,
                     CREDENTIALS_FILE,
                     NKEY_SEED_FILE,
+                    CREDENTIALS,
+                    JWT,
+                    NKEY_SEED,
                     TLS_REQUIRED,
                     TLS_VERIFY_HOSTNAME,
                     TLS_INSECURE_TRUST_ALL,
@@ -77,6 +80,15 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
                     RECONNECT_WAIT,
                     RECONNECT_MAX_ATTEMPTS,
                     RECONNECT_BUFFER_SIZE);
+
+    /** Options that describe a stream to create. */
+    private static final List<ConfigOption<?>> STREAM_CREATION_OPTIONS =
+            Arrays.asList(
+                    JETSTREAM_STREAM_CREATE_IF_MISSING,
+                    JETSTREAM_STREAM_SUBJECTS,
+                    JETSTREAM_STREAM_STORAGE,
+                    JETSTREAM_STREAM_REPLICAS,
+                    JETSTREAM_STREAM_DUPLICATE_WINDOW);
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -112,6 +124,9 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
         options.add(JETSTREAM_STREAM);
         options.add(JETSTREAM_ACK_TIMEOUT);
         options.add(JETSTREAM_MAX_PENDING_ACKS);
+        options.add(JETSTREAM_DOMAIN);
+        options.add(JETSTREAM_API_PREFIX);
+        options.addAll(STREAM_CREATION_OPTIONS);
         options.add(KV_BUCKET);
         options.add(KV_KEY_DELIMITER);
         options.add(KV_DELETE_MODE);
@@ -220,7 +235,8 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
                         MSG_ID_FIELD,
                         HEADERS,
                         JETSTREAM_ENABLED,
-                        JETSTREAM_STREAM)) {
+                        JETSTREAM_STREAM,
+                        JETSTREAM_STREAM_CREATE_IF_MISSING)) {
             if (config.contains(option)) {
                 refused.add("'" + option.key() + "'");
             }
@@ -271,9 +287,16 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
 
     private static JetStreamSettings jetStream(Configuration config, boolean keyValue) {
         if (!keyValue && !get(config, JETSTREAM_ENABLED)) {
-            for (ConfigOption<?> option :
-                    Arrays.asList(
-                            JETSTREAM_STREAM, JETSTREAM_ACK_TIMEOUT, JETSTREAM_MAX_PENDING_ACKS)) {
+            List<ConfigOption<?>> jetStreamOnly =
+                    new ArrayList<>(
+                            Arrays.asList(
+                                    JETSTREAM_STREAM,
+                                    JETSTREAM_ACK_TIMEOUT,
+                                    JETSTREAM_MAX_PENDING_ACKS,
+                                    JETSTREAM_DOMAIN,
+                                    JETSTREAM_API_PREFIX));
+            jetStreamOnly.addAll(STREAM_CREATION_OPTIONS);
+            for (ConfigOption<?> option : jetStreamOnly) {
                 if (config.contains(option)) {
                     throw new ValidationException(
                             "Option '"
@@ -289,7 +312,43 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
                                 .expectedStream(keyValue ? null : config.get(JETSTREAM_STREAM))
                                 .ackTimeout(get(config, JETSTREAM_ACK_TIMEOUT))
                                 .maxPendingAcks(get(config, JETSTREAM_MAX_PENDING_ACKS))
+                                .domain(config.get(JETSTREAM_DOMAIN))
+                                .apiPrefix(config.get(JETSTREAM_API_PREFIX))
+                                .createStreamIfMissing(streamCreation(config))
                                 .build());
+    }
+
+    /** How to create a missing stream, or null; the subjects default to the static subject. */
+    private static JetStreamSettings.StreamCreation streamCreation(Configuration config) {
+        if (!get(config, JETSTREAM_STREAM_CREATE_IF_MISSING)) {
+            for (ConfigOption<?> option : STREAM_CREATION_OPTIONS) {
+                if (option != JETSTREAM_STREAM_CREATE_IF_MISSING && config.contains(option)) {
+                    throw new ValidationException(
+                            "Option '"
+                                    + option.key()
+                                    + "' only applies with '"
+                                    + JETSTREAM_STREAM_CREATE_IF_MISSING.key()
+                                    + "' = 'true'.");
+                }
+            }
+            return null;
+        }
+        List<String> subjects = config.get(JETSTREAM_STREAM_SUBJECTS);
+        if (subjects == null || subjects.isEmpty()) {
+            String subject = config.get(SUBJECT);
+            if (subject == null) {
+                throw new ValidationException(
+                        "Option '"
+                                + JETSTREAM_STREAM_SUBJECTS.key()
+                                + "' is required to create a stream when the subject comes from"
+                                + " each row; it defaults to 'subject' only for a static one.");
+            }
+            subjects = List.of(subject);
+        }
+        return JetStreamSettings.StreamCreation.subjects(subjects)
+                .storage(get(config, JETSTREAM_STREAM_STORAGE))
+                .replicas(get(config, JETSTREAM_STREAM_REPLICAS))
+                .duplicateWindow(config.get(JETSTREAM_STREAM_DUPLICATE_WINDOW));
     }
 
     private static Properties asyncOptions(FactoryUtil.TableFactoryHelper helper) {
@@ -310,6 +369,9 @@ public class NatsDynamicTableSinkFactory extends AsyncDynamicTableSinkFactory {
                         .token(config.get(TOKEN))
                         .credentialsFile(config.get(CREDENTIALS_FILE))
                         .nkeySeedFile(config.get(NKEY_SEED_FILE))
+                        .credentials(config.get(CREDENTIALS))
+                        .jwt(config.get(JWT))
+                        .nkeySeed(config.get(NKEY_SEED))
                         .tls(tls(config))
                         .verifyHostname(get(config, TLS_VERIFY_HOSTNAME))
                         .insecureTrustAll(get(config, TLS_INSECURE_TRUST_ALL))

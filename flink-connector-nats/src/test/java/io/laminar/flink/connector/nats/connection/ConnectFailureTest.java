@@ -67,7 +67,7 @@ class ConnectFailureTest {
                                 + " nats://b.example:4222] is closed: the server refused the"
                                 + " credentials on reconnect (Authorization Violation). Check the"
                                 + " authentication setting: none is set, but the server requires"
-                                + " authentication: set 'userInfo', 'token', 'credentialsFile' or"
-                                + " 'nkeySeedFile'.");
+                                + " authentication: set 'userInfo', 'token', 'credentialsFile',"
+                                + " 'credentials', 'nkeySeedFile' or 'nkeySeed' (with 'jwt').");
     }
 }

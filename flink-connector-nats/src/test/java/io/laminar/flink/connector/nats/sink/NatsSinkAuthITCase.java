@@ -4,13 +4,12 @@ import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.testutils.FlinkEnvironment;
 import io.laminar.flink.connector.nats.testutils.MessageCollector;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
+import io.laminar.flink.connector.nats.testutils.OperatorMode;
 import io.laminar.flink.connector.nats.testutils.StreamCapture;
 
 import io.nats.client.Connection;
 import io.nats.client.NKey;
 import io.nats.client.Nats;
-import io.nats.client.support.JsonSerializable;
-import io.nats.client.support.JwtUtils;
 
 import org.apache.flink.api.common.serialization.SimpleStringSchema;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -42,12 +41,6 @@ class NatsSinkAuthITCase {
 
     /** Far below anything that could be a reconnect loop or a hang. */
     static final Duration FAST = Duration.ofSeconds(20);
-
-    /**
-     * jnats waits for the handshake's PONG until the connection timeout even after the server
-     * refused the credentials and closed the connection; a short timeout keeps the tests fast.
-     */
-    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
 
     private static final Duration DEADLINE = Duration.ofSeconds(30);
     private static final String[] PAYLOADS = {"alpha", "beta", "gamma"};
@@ -88,7 +81,9 @@ class NatsSinkAuthITCase {
                                             b.setConnectionSettings(
                                                     connection().servers(server.url()).build())))
                     .containsIgnoringCase("Authorization Violation")
-                    .contains("'userInfo', 'token', 'credentialsFile' or 'nkeySeedFile'");
+                    .contains(
+                            "'userInfo', 'token', 'credentialsFile', 'credentials', 'nkeySeedFile' or"
+                                    + " 'nkeySeed' (with 'jwt')");
             // User info in the URL is jnats' other way to pass them: masked in the message.
             assertThat(
                             failure(
@@ -102,6 +97,36 @@ class NatsSinkAuthITCase {
                     .containsIgnoringCase("Authorization Violation")
                     .doesNotContain("url-wrong-pw");
             admin.close();
+        }
+    }
+
+    /**
+     * The server says "Authorization Violation" the moment it reads the credentials; jnats alone
+     * waits for the handshake's PONG until the connection timeout anyway (here a minute).
+     */
+    @Test
+    void refused_credentials_fail_the_job_at_once_not_after_the_connection_timeout()
+            throws Exception {
+        try (NatsServerExtension server =
+                server("authorization { users = [ { user: publisher, password: right-pw } ] }")) {
+            long started = System.nanoTime();
+            assertThat(
+                            failure(
+                                    b ->
+                                            b.setConnectionSettings(
+                                                    connection()
+                                                            .servers(server.url(), server.url())
+                                                            .userInfo("publisher", "wrong-pw")
+                                                            .connectionTimeout(
+                                                                    Duration.ofSeconds(60))
+                                                            .build())))
+                    .containsIgnoringCase("Authorization Violation")
+                    .contains("the server refused the credentials")
+                    .contains("'userInfo'")
+                    .doesNotContain("wrong-pw");
+            assertThat(Duration.ofNanos(System.nanoTime() - started))
+                    .as("time until the job failed, against a connection timeout of 60 s")
+                    .isLessThan(FAST);
         }
     }
 
@@ -204,57 +229,15 @@ class NatsSinkAuthITCase {
 
     @Test
     void credentials_file_with_the_server_in_operator_mode() throws Exception {
-        SecureRandom random = new SecureRandom();
-        NKey operator = NKey.createOperator(random);
-        NKey account = NKey.createAccount(random);
-        NKey user = NKey.createUser(random);
-        NKey otherAccount = NKey.createAccount(random);
-        NKey stranger = NKey.createUser(random);
-        String operatorPub = new String(operator.getPublicKey());
-        String accountPub = new String(account.getPublicKey());
-
-        String operatorJwt =
-                JwtUtils.issueJWT(
-                        operator,
-                        operatorPub,
-                        "test-operator",
-                        null,
-                        JwtUtils.currentTimeSeconds(),
-                        operatorPub,
-                        claim("{\"type\":\"operator\",\"version\":2}"));
-        String accountJwt =
-                JwtUtils.issueJWT(
-                        operator,
-                        accountPub,
-                        "test-account",
-                        null,
-                        JwtUtils.currentTimeSeconds(),
-                        operatorPub,
-                        claim(
-                                "{\"type\":\"account\",\"version\":2,\"limits\":{\"subs\":-1,"
-                                        + "\"data\":-1,\"payload\":-1,\"imports\":-1,"
-                                        + "\"exports\":-1,\"wildcards\":true,\"conn\":-1,"
-                                        + "\"leaf\":-1}}"));
-        Path creds = creds("user.creds", account, accountPub, user);
-        // Signed by an account the server does not know.
-        Path strangerCreds =
-                creds(
-                        "stranger.creds",
-                        otherAccount,
-                        new String(otherAccount.getPublicKey()),
-                        stranger);
+        OperatorMode operatorMode = OperatorMode.create();
+        Path creds = write("user.creds", operatorMode.user().creds);
+        OperatorMode.User stranger = OperatorMode.stranger();
+        Path strangerCreds = write("stranger.creds", stranger.creds);
 
         try (NatsServerExtension server =
                 NatsServerExtension.builder()
                         .jetStream(false)
-                        .config(
-                                "operator: "
-                                        + operatorJwt
-                                        + "\nresolver: MEMORY\nresolver_preload: {\n  "
-                                        + accountPub
-                                        + ": "
-                                        + accountJwt
-                                        + "\n}\n")
+                        .config(operatorMode.serverConfig())
                         .build()) {
             server.start();
             Connection admin =
@@ -282,7 +265,7 @@ class NatsSinkAuthITCase {
                                                             .build())))
                     .containsIgnoringCase("Authorization Violation")
                     .contains("'credentialsFile'")
-                    .doesNotContain(new String(stranger.getSeed()));
+                    .doesNotContain(stranger.seed);
             assertThat(
                             failure(
                                     b ->
@@ -341,19 +324,6 @@ class NatsSinkAuthITCase {
         return server;
     }
 
-    private static JsonSerializable claim(String json) {
-        return () -> json;
-    }
-
-    private Path creds(String name, NKey account, String accountPub, NKey user) throws Exception {
-        String jwt =
-                JwtUtils.issueUserJWT(
-                        account, accountPub, new String(user.getPublicKey()), "flink");
-        return write(
-                name,
-                String.format(JwtUtils.NATS_USER_JWT_FORMAT, jwt, new String(user.getSeed())));
-    }
-
     private Path write(String name, String content) throws Exception {
         Path file = dir.resolve(name);
         Files.write(file, content.getBytes(StandardCharsets.US_ASCII));
@@ -366,9 +336,9 @@ class NatsSinkAuthITCase {
                 .setSubject("auth.it");
     }
 
-    /** Connection settings for the servers here, which refuse the wrong ones quickly. */
+    /** Connection settings with the defaults (a connection timeout of 5 s). */
     static ConnectionSettings.Builder connection() {
-        return ConnectionSettings.builder().connectionTimeout(CONNECT_TIMEOUT);
+        return ConnectionSettings.builder();
     }
 
     /** Runs a job through the sink and checks a subscriber receives exactly the payloads. */

@@ -214,6 +214,62 @@ class NatsSinkBuilderTest {
     }
 
     @Test
+    void a_jwt_needs_its_seed_and_inline_credentials_are_one_method() {
+        assertThatThrownBy(
+                        () ->
+                                ConnectionSettings.builder()
+                                        .servers("nats://localhost:4222")
+                                        .jwt("eyJ0eXAi")
+                                        .build())
+                .hasMessageContaining("'jwt'")
+                .hasMessageContaining("'nkeySeed'");
+        assertThatThrownBy(
+                        () ->
+                                ConnectionSettings.builder()
+                                        .servers("nats://localhost:4222")
+                                        .credentials("-----BEGIN NATS USER JWT-----")
+                                        .nkeySeedFile("/seed.nk")
+                                        .build())
+                .hasMessageContaining("Only one authentication method")
+                .hasMessageContaining("'credentials'");
+        assertThat(
+                        ConnectionSettings.builder()
+                                .servers("nats://localhost:4222")
+                                .nkeySeed("SUA-seed")
+                                .build()
+                                .toString())
+                .contains("nkeySeed=******")
+                .doesNotContain("SUA-seed");
+    }
+
+    @Test
+    void stream_creation_takes_the_static_subject_or_names_the_subjects_setting() {
+        JetStreamSettings creating =
+                JetStreamSettings.builder()
+                        .expectedStream("ORDERS")
+                        .createStreamIfMissing(JetStreamSettings.StreamCreation.ofSinkSubject())
+                        .build();
+        assertThat(valid().setJetStream(creating).build().toString()).contains("subjects=[orders]");
+        assertThatThrownBy(
+                        () ->
+                                valid().setSubject(null)
+                                        .setSubjectSelector(v -> "orders." + v)
+                                        .setJetStream(creating)
+                                        .build())
+                .hasMessageContaining("'streamSubjects'");
+        assertThatThrownBy(
+                        () ->
+                                JetStreamSettings.builder()
+                                        .createStreamIfMissing(
+                                                JetStreamSettings.StreamCreation.subjects("a"))
+                                        .build())
+                .hasMessageContaining("'createStreamIfMissing'")
+                .hasMessageContaining("'expectedStream'");
+        assertThatThrownBy(() -> JetStreamSettings.builder().domain("hub").apiPrefix("X").build())
+                .hasMessageContaining("'domain' and 'apiPrefix'");
+    }
+
+    @Test
     void bad_timeouts_and_counts_are_named() {
         assertThatThrownBy(
                         () ->

@@ -2,6 +2,7 @@ package io.laminar.flink.connector.nats.table;
 
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.connection.EnvironmentReferences;
+import io.laminar.flink.connector.nats.sink.JetStreamSettings;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
@@ -798,11 +799,108 @@ class NatsDynamicTableSinkFactoryTest {
                 .isEqualTo(NatsConnectorOptions.JETSTREAM_MAX_PENDING_ACKS.defaultValue());
     }
 
+    @Test
+    void jetstream_domain_api_prefix_and_stream_creation_are_read() {
+        Map<String, String> options = minimal();
+        options.put("jetstream.enabled", "true");
+        options.put("jetstream.domain", "hub");
+        options.put("jetstream.stream", "ORDERS");
+        options.put("jetstream.stream.create-if-missing", "true");
+        options.put("jetstream.stream.storage", "memory");
+        options.put("jetstream.stream.replicas", "3");
+        options.put("jetstream.stream.duplicate-window", "10 min");
+        JetStreamSettings jetStream = sink(SCHEMA, options).jetStream();
+        assertThat(jetStream.getApiPrefix()).isEqualTo("$JS.hub.API.");
+        JetStreamSettings.StreamCreation creation = jetStream.getStreamCreation();
+        assertThat(creation.getSubjects()).containsExactly("orders.new");
+        assertThat(creation.getStorage()).isEqualTo(JetStreamSettings.Storage.MEMORY);
+        assertThat(creation.getReplicas()).isEqualTo(3);
+        assertThat(creation.getDuplicateWindow()).isEqualTo(Duration.ofMinutes(10));
+
+        options.remove("jetstream.domain");
+        options.put("jetstream.api-prefix", "JS.hub.API");
+        options.put("jetstream.stream.subjects", "orders.>;returns.>");
+        jetStream = sink(SCHEMA, options).jetStream();
+        assertThat(jetStream.getApiPrefix()).isEqualTo("JS.hub.API.");
+        assertThat(jetStream.getStreamCreation().getSubjects())
+                .containsExactly("orders.>", "returns.>");
+    }
+
+    @Test
+    void stream_creation_defaults_to_the_subject_and_twice_the_checkpoint_interval() {
+        Map<String, String> options = minimal();
+        options.put("jetstream.enabled", "true");
+        options.put("jetstream.stream", "ORDERS");
+        options.put("jetstream.stream.create-if-missing", "true");
+        JetStreamSettings.StreamCreation creation =
+                sink(SCHEMA, options).jetStream().getStreamCreation();
+        assertThat(creation.getSubjects()).containsExactly("orders.new");
+        assertThat(creation.getStorage()).isEqualTo(JetStreamSettings.Storage.FILE);
+        assertThat(creation.getReplicas()).isEqualTo(1);
+        assertThat(creation.duplicateWindowFor(Duration.ofMinutes(5)))
+                .isEqualTo(Duration.ofMinutes(10));
+        assertThat(creation.duplicateWindowFor(Duration.ofSeconds(10)))
+                .isEqualTo(Duration.ofMinutes(2));
+        assertThat(creation.duplicateWindowFor(null)).isEqualTo(Duration.ofMinutes(2));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "jetstream.domain=hub;jetstream.api-prefix=$JS.hub.API | 'domain' and 'apiPrefix'",
+                "jetstream.domain=a.b | 'jetstream.domain'",
+                "jetstream.api-prefix=JS.*.API | 'jetstream.api-prefix'",
+                "jetstream.stream.create-if-missing=true | 'jetstream.stream.create-if-missing'"
+                        + " creates the expected stream",
+                "jetstream.stream=S;jetstream.stream.storage=memory | 'jetstream.stream.storage'"
+                        + " only applies with 'jetstream.stream.create-if-missing'",
+                "jetstream.stream=S;jetstream.stream.create-if-missing=true;"
+                        + "jetstream.stream.replicas=6 | 'jetstream.stream.replicas'",
+                "jetstream.stream=S;jetstream.stream.create-if-missing=true;"
+                        + "jetstream.stream.storage=tape | jetstream.stream.storage"
+            })
+    void invalid_domain_prefix_and_stream_creation_options_are_rejected_naming_them(
+            String settings, String fragment) {
+        Map<String, String> options = minimal();
+        options.put("jetstream.enabled", "true");
+        for (String setting : settings.split(";")) {
+            String[] kv = setting.split("=", 2);
+            options.put(kv[0].trim(), kv[1].trim());
+        }
+        assertRejected(options, fragment.trim());
+    }
+
+    @Test
+    void inline_credentials_are_read_and_masked() {
+        Map<String, String> options = minimal();
+        options.put("jwt", "eyJ0eXAi.secret-jwt");
+        options.put("nkey-seed", "SUAsecret-seed");
+        ConnectionSettings settings = sink(SCHEMA, options).connectionSettings();
+        assertThat(settings.toString())
+                .contains("jwt=******")
+                .contains("nkeySeed=******")
+                .doesNotContain("secret-jwt")
+                .doesNotContain("secret-seed");
+
+        Map<String, String> creds = minimal();
+        creds.put("credentials", "${NATS_CREDS}");
+        assertThat(sink(SCHEMA, creds).connectionSettings().hasEnvironmentReferences()).isTrue();
+
+        Map<String, String> two = minimal();
+        two.put("credentials", "${NATS_CREDS}");
+        two.put("token", "t");
+        assertRejected(two, "Only one authentication method", "'credentials'");
+    }
+
     @ParameterizedTest(name = "{0} = {1}")
     @CsvSource({
         "jetstream.stream, ORDERS",
         "jetstream.ack-timeout, 5 s",
-        "jetstream.max-pending-acks, 10"
+        "jetstream.max-pending-acks, 10",
+        "jetstream.domain, hub",
+        "jetstream.api-prefix, JS.hub.API",
+        "jetstream.stream.create-if-missing, true"
     })
     void jetstream_options_without_jetstream_enabled_are_rejected(String option, String value) {
         Map<String, String> options = minimal();

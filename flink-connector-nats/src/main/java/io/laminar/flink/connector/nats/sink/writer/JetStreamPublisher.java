@@ -6,11 +6,10 @@ import io.laminar.flink.connector.nats.sink.NatsSinkException;
 
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
-import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamOptions;
 import io.nats.client.PublishOptions;
 import io.nats.client.api.PublishAck;
-import io.nats.client.api.StreamInfo;
 import io.nats.client.impl.Headers;
 
 import org.apache.flink.annotation.Internal;
@@ -21,7 +20,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -68,8 +66,12 @@ final class JetStreamPublisher implements NatsPublisher {
         this.settings = context.settings.getJetStream();
         this.retryBackoffMs = context.retryBackoff.toMillis();
         this.metrics = context.metrics;
-        this.jetStream = connection.jetStream();
-        this.management = connection.jetStreamManagement();
+        JetStreamOptions api = apiOptions(settings);
+        this.jetStream = api == null ? connection.jetStream() : connection.jetStream(api);
+        this.management =
+                api == null
+                        ? connection.jetStreamManagement()
+                        : connection.jetStreamManagement(api);
         this.pendingAcks = new Semaphore(settings.getMaxPendingAcks());
         String threadName = context.threadName;
         ScheduledThreadPoolExecutor executor =
@@ -89,88 +91,19 @@ final class JetStreamPublisher implements NatsPublisher {
                         : PublishOptions.builder()
                                 .expectedStream(settings.getExpectedStream())
                                 .build();
-        checkStream(context.settings.getKeyValueBucket());
+        new StreamSetup(management, settings, guarantee, context.settings.getSettingNames())
+                .check(context.settings.getKeyValueBucket());
     }
 
-    /**
-     * Fails fast, at start-up, when the expected stream or the Key-Value bucket is missing;
-     * explains exactly-once.
-     */
-    private void checkStream(String bucket) throws IOException {
-        String stream =
-                bucket != null ? KeyValueMessages.stream(bucket) : settings.getExpectedStream();
-        if (stream == null) {
-            return;
+    /** jnats' options for the domain or API prefix, or null for its defaults. */
+    private static JetStreamOptions apiOptions(JetStreamSettings settings) {
+        if (settings.getDomain() != null) {
+            return JetStreamOptions.builder().domain(settings.getDomain()).build();
         }
-        String what =
-                bucket != null
-                        ? String.format(
-                                "The NATS Key-Value bucket '%s' (stream '%s')", bucket, stream)
-                        : String.format("The expected JetStream stream '%s'", stream);
-        String fix =
-                bucket != null
-                        ? "Create the bucket (e.g. nats kv add " + bucket + ") or fix its name."
-                        : "Create the stream or fix the stream name.";
-        StreamInfo info;
-        try {
-            info = management.getStreamInfo(stream);
-        } catch (JetStreamApiException e) {
-            throw new NatsSinkException(
-                    String.format(
-                            "%s is not available: error %d/%d: %s. %s",
-                            what,
-                            e.getErrorCode(),
-                            e.getApiErrorCode(),
-                            e.getErrorDescription(),
-                            fix));
-        } catch (IOException e) {
-            // jnats gives up after its request timeout (the connection timeout): a server that
-            // stopped answering, or one without JetStream whose subject someone else subscribes.
-            throw new NatsSinkException(
-                    String.format(
-                            "The server did not answer the check of %s (%s). Make sure the"
-                                    + " server runs JetStream and answers; the check waits for"
-                                    + " the connection timeout.",
-                            what.replace("The ", "the "), e.getMessage()),
-                    e);
-        }
-        if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
-            Duration window = info.getConfiguration().getDuplicateWindow();
-            String warning =
-                    duplicateWindowWarning(stream, window, settings.getCheckpointInterval());
-            if (warning != null) {
-                LOG.warn(warning);
-            } else {
-                LOG.info(
-                        "Exactly-once into stream '{}': replays are dropped by message id within"
-                                + " its duplicate window of {}.",
-                        stream,
-                        window);
-            }
-        }
-    }
-
-    /**
-     * The warning for a duplicate window shorter than the checkpoint interval, or null: a replay
-     * after a failure resends records up to one interval old, and the stream only recognises ids it
-     * saw within its window.
-     */
-    static String duplicateWindowWarning(
-            String stream, Duration window, Duration checkpointInterval) {
-        if (window == null
-                || checkpointInterval == null
-                || window.compareTo(checkpointInterval) >= 0) {
+        if (JetStreamSettings.DEFAULT_API_PREFIX.equals(settings.getApiPrefix())) {
             return null;
         }
-        return "Stream '"
-                + stream
-                + "' keeps message ids for "
-                + window
-                + ", less than the checkpoint interval of "
-                + checkpointInterval
-                + ": after a failure, replayed records older than the window are stored again."
-                + " Raise the stream's duplicate_window (e.g. to several checkpoint intervals"
-                + " plus the time to recover) or checkpoint more often.";
+        return JetStreamOptions.builder().prefix(settings.getApiPrefix()).build();
     }
 
     @Override

@@ -22,8 +22,12 @@ public final class KeyValueMessages<IN> implements NatsMessageSerializer<IN> {
     private final String subjectPrefix;
     private final KeyValueSerializer<IN> serializer;
 
-    public KeyValueMessages(String bucket, KeyValueSerializer<IN> serializer) {
-        this.subjectPrefix = subjectPrefix(bucket);
+    /**
+     * @param subjectPrefix what each key's subject starts with: {@link #subjectPrefix} of the
+     *     bucket, behind the JetStream API prefix when the bucket is in another domain
+     */
+    public KeyValueMessages(String subjectPrefix, KeyValueSerializer<IN> serializer) {
+        this.subjectPrefix = subjectPrefix;
         this.serializer = serializer;
     }
 

@@ -296,17 +296,17 @@ class JetStreamPublisherTest {
     @Test
     void a_duplicate_window_shorter_than_the_checkpoint_interval_is_warned_about() {
         assertThat(
-                        JetStreamPublisher.duplicateWindowWarning(
+                        StreamSetup.duplicateWindowWarning(
                                 "ORDERS", Duration.ofSeconds(30), Duration.ofMinutes(1)))
                 .contains("'ORDERS'")
                 .contains("PT30S")
                 .contains("PT1M")
                 .contains("duplicate_window");
         assertThat(
-                        JetStreamPublisher.duplicateWindowWarning(
+                        StreamSetup.duplicateWindowWarning(
                                 "ORDERS", Duration.ofMinutes(2), Duration.ofMinutes(1)))
                 .isNull();
-        assertThat(JetStreamPublisher.duplicateWindowWarning("ORDERS", Duration.ofMinutes(2), null))
+        assertThat(StreamSetup.duplicateWindowWarning("ORDERS", Duration.ofMinutes(2), null))
                 .isNull();
     }
 
