@@ -17,6 +17,7 @@ import org.apache.flink.table.api.ValidationException;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.ExceptionUtils;
+import org.apache.flink.util.InstantiationUtil;
 
 import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.AfterAll;
@@ -136,6 +137,35 @@ class NatsInlineCredentialsITCase {
             tEnv.executeSql(insert).await();
             collector.awaitCount(1, DEADLINE);
             assertThat(collector.payloadsAsStrings()).containsExactly("three");
+        }
+    }
+
+    @Test
+    void datastream_references_stay_out_of_the_job_graph_until_the_writer_connects()
+            throws Exception {
+        StreamExecutionEnvironment env = FlinkEnvironment.create();
+        env.fromData("c", "d")
+                .sinkTo(
+                        sink(
+                                ConnectionSettings.builder()
+                                        .servers(NATS.url())
+                                        .jwt("${NATS_TEST_JWT}")
+                                        .nkeySeed("${NATS_TEST_NKEY_SEED}")
+                                        .build(),
+                                "inline.graph"));
+        String graph =
+                new String(
+                        InstantiationUtil.serializeObject(env.getStreamGraph(false).getJobGraph()),
+                        StandardCharsets.ISO_8859_1);
+        assertThat(graph).contains("${NATS_TEST_JWT}");
+        assertNoSecret("the serialized job graph", graph);
+
+        try (Connection subscriber = subscriber();
+                MessageCollector collector =
+                        MessageCollector.subscribe(subscriber, "inline.graph")) {
+            env.execute("references in the job graph");
+            collector.awaitCount(2, DEADLINE);
+            assertThat(collector.payloadsAsStrings()).containsExactly("c", "d");
         }
     }
 

@@ -3,12 +3,16 @@ package io.laminar.flink.connector.nats.sink;
 import io.laminar.flink.connector.nats.connection.ConnectionSettings;
 import io.laminar.flink.connector.nats.sink.JetStreamSettings.Storage;
 import io.laminar.flink.connector.nats.sink.JetStreamSettings.StreamCreation;
+import io.laminar.flink.connector.nats.testutils.Await;
 import io.laminar.flink.connector.nats.testutils.FlinkEnvironment;
 import io.laminar.flink.connector.nats.testutils.LogCapture;
 import io.laminar.flink.connector.nats.testutils.NatsClientExtension;
 import io.laminar.flink.connector.nats.testutils.NatsServerExtension;
 import io.laminar.flink.connector.nats.testutils.StreamCapture;
 
+import io.nats.client.Connection;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamOptions;
 import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.StorageType;
@@ -134,6 +138,79 @@ class NatsSinkStreamSetupITCase {
                                 assertThat(ExceptionUtils.stringifyException(e))
                                         .contains("'HUB'")
                                         .contains("$JS.nowhere.API."));
+    }
+
+    /**
+     * A leaf node with JetStream of its own (domain {@code leaf}) connected to a hub (domain {@code
+     * hub}): the sink connects to the leaf and publishes into a stream of the hub, checking and
+     * creating it through the hub's domain.
+     */
+    @Test
+    void from_a_leaf_node_the_sink_reaches_a_stream_in_the_hubs_domain() throws Exception {
+        int leafPort = NatsServerExtension.freePort();
+        try (NatsServerExtension hub =
+                        NatsServerExtension.builder()
+                                .config(
+                                        "server_name: hub\njetstream { domain: hub }\n"
+                                                + "leafnodes { listen: \"127.0.0.1:"
+                                                + leafPort
+                                                + "\" }\n")
+                                .build();
+                NatsServerExtension leaf =
+                        NatsServerExtension.builder()
+                                .config(
+                                        "server_name: leaf\njetstream { domain: leaf }\n"
+                                                + "leafnodes { remotes = [ { url:"
+                                                + " \"nats://127.0.0.1:"
+                                                + leafPort
+                                                + "\" } ] }\n")
+                                .build()) {
+            hub.start();
+            leaf.start();
+            try (Connection onHub = hub.connect();
+                    Connection onLeaf = leaf.connect()) {
+                JetStreamManagement hubFromLeaf =
+                        onLeaf.jetStreamManagement(
+                                JetStreamOptions.builder().domain("hub").build());
+                Await.until(
+                        "the leaf node reaches the hub's JetStream",
+                        Duration.ofSeconds(30),
+                        () -> {
+                            try {
+                                return hubFromLeaf.getAccountStatistics() != null;
+                            } catch (Exception notYet) {
+                                return false;
+                            }
+                        });
+                StreamExecutionEnvironment env = FlinkEnvironment.builder().noRestarts().build();
+                env.fromData(RECORDS)
+                        .sinkTo(
+                                NatsSink.<String>builder()
+                                        .setConnectionSettings(
+                                                ConnectionSettings.builder()
+                                                        .servers(leaf.url())
+                                                        .build())
+                                        .setSerializationSchema(new SimpleStringSchema())
+                                        .setSubject("audit.events")
+                                        .setJetStream(
+                                                JetStreamSettings.builder()
+                                                        .domain("hub")
+                                                        .expectedStream("AUDIT")
+                                                        .createStreamIfMissing(
+                                                                StreamCreation.ofSinkSubject()
+                                                                        .storage(Storage.MEMORY))
+                                                        .build())
+                                        .build());
+                env.execute("leaf node to hub");
+
+                assertThat(onHub.jetStreamManagement().getStreamNames()).contains("AUDIT");
+                assertThat(onLeaf.jetStreamManagement().getStreamNames())
+                        .as("the leaf's own JetStream")
+                        .doesNotContain("AUDIT");
+                assertThat(StreamCapture.readAllPayloadsAsStrings(onHub, "AUDIT"))
+                        .containsExactlyElementsOf(RECORDS);
+            }
+        }
     }
 
     @Test

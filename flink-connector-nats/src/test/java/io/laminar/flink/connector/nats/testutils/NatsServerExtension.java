@@ -71,6 +71,14 @@ public final class NatsServerExtension
     }
 
     /** Returns a builder for a customised extension. */
+    /**
+     * A loopback port nothing listens on right now, for configuration that names another server's
+     * port (a leaf node's remote, a cluster route).
+     */
+    public static int freePort() {
+        return Loopback.freePort();
+    }
+
     public static Builder builder() {
         return new Builder();
     }
