@@ -15,6 +15,7 @@ import io.nats.client.Message;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.serialization.SimpleStringSchema;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
@@ -40,6 +41,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static io.laminar.flink.connector.nats.testutils.NumberSource.numbers;
+import static io.laminar.flink.connector.nats.testutils.NumberSource.untilTheJobEnds;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -288,9 +290,11 @@ class NatsSinkITCase {
         NatsServerExtension small = NatsServerExtension.builder().maxPayload(1024).build();
         small.start();
         try {
-            StreamExecutionEnvironment env = FlinkEnvironment.create();
+            StreamExecutionEnvironment env = FlinkEnvironment.builder().noRestarts().build();
             String big = "x".repeat(1025);
-            env.fromData("small", big)
+            untilTheJobEnds(env)
+                    .map(v -> v.equals("0") ? "small" : big)
+                    .returns(Types.STRING)
                     .sinkTo(
                             NatsSink.<String>builder()
                                     .setConnectionSettings(
@@ -353,11 +357,8 @@ class NatsSinkITCase {
                         .build();
         guarded.start();
         try {
-            StreamExecutionEnvironment env = FlinkEnvironment.create();
-            // A source still running when the sink fails: a bounded one may finish first, and
-            // then Flink can report the end-of-input event it could not deliver to the failed
-            // task as the job's failure instead of the sink's error.
-            numbers(env, 1_000_000, 100)
+            StreamExecutionEnvironment env = FlinkEnvironment.builder().noRestarts().build();
+            untilTheJobEnds(env)
                     .sinkTo(
                             NatsSink.<String>builder()
                                     .setConnectionSettings(
@@ -419,8 +420,8 @@ class NatsSinkITCase {
         strict.start();
         String longSubject = "it.mcl." + "y".repeat(2_000);
         try {
-            StreamExecutionEnvironment env = FlinkEnvironment.create();
-            env.fromData("a")
+            StreamExecutionEnvironment env = FlinkEnvironment.builder().noRestarts().build();
+            untilTheJobEnds(env)
                     .sinkTo(
                             NatsSink.<String>builder()
                                     .setConnectionSettings(

@@ -15,6 +15,7 @@ import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 
 import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
@@ -36,6 +37,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static io.laminar.flink.connector.nats.testutils.NumberSource.numbers;
+import static io.laminar.flink.connector.nats.testutils.NumberSource.untilTheJobEnds;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -220,7 +222,7 @@ class NatsSinkJetStreamITCase {
     @Test
     void a_subject_without_a_stream_fails_the_job_naming_it() {
         StreamExecutionEnvironment env = FlinkEnvironment.builder().noRestarts().build();
-        env.fromData("a")
+        untilTheJobEnds(env)
                 .sinkTo(
                         sink(
                                 "js.nostream",
@@ -239,7 +241,7 @@ class NatsSinkJetStreamITCase {
         StreamCapture.createMemoryStream(client.connection(), "JS_ACTUAL", "js.actual");
         StreamCapture.createMemoryStream(client.connection(), "JS_OTHER", "js.other");
         StreamExecutionEnvironment env = FlinkEnvironment.builder().noRestarts().build();
-        env.fromData("a")
+        untilTheJobEnds(env)
                 .sinkTo(
                         sink(
                                 "js.actual",
@@ -283,7 +285,9 @@ class NatsSinkJetStreamITCase {
                                 .maximumMessageSize(100)
                                 .build());
         StreamExecutionEnvironment env = FlinkEnvironment.builder().noRestarts().build();
-        env.fromData("x".repeat(500))
+        untilTheJobEnds(env)
+                .map(v -> "x".repeat(500))
+                .returns(Types.STRING)
                 .sinkTo(
                         sink(
                                 "js.small",
@@ -298,7 +302,7 @@ class NatsSinkJetStreamITCase {
     void exactly_once_without_a_message_id_fails_naming_the_subject() {
         StreamCapture.createMemoryStream(client.connection(), "JS_NOID", "js.noid");
         StreamExecutionEnvironment env = FlinkEnvironment.builder().noRestarts().build();
-        env.fromData("a")
+        untilTheJobEnds(env)
                 .sinkTo(
                         NatsSink.<String>builder()
                                 .setConnectionSettings(

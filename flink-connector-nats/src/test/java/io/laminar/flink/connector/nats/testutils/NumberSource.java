@@ -25,6 +25,17 @@ public final class NumberSource {
                 "numbers");
     }
 
+    /**
+     * "0", "1", ... at 100 a second until the job ends, for a test whose sink must fail the job.
+     * With a bounded source that finishes first, Flink can report the end-of-input event it could
+     * not deliver to the already failed task as the job's failure, instead of the sink's error; a
+     * sink that fails asynchronously (a server error, a JetStream acknowledgement) loses that race
+     * now and then.
+     */
+    public static DataStream<String> untilTheJobEnds(StreamExecutionEnvironment env) {
+        return numbers(env, Long.MAX_VALUE, 100);
+    }
+
     /** "0" .. "n-1" as fast as they go, held back until {@code gate} opens. */
     public static DataStream<String> numbers(
             StreamExecutionEnvironment env, long n, RecordGate gate) {
