@@ -129,6 +129,11 @@ public final class JetStreamSettings implements Serializable {
         return DEFAULT_API_PREFIX;
     }
 
+    /** Whether the JetStream API is the account's own ({@link #DEFAULT_API_PREFIX}). */
+    public boolean usesDefaultApi() {
+        return DEFAULT_API_PREFIX.equals(getApiPrefix());
+    }
+
     /** How to create the expected stream when it is missing, or null (a start-up error). */
     public StreamCreation getStreamCreation() {
         return streamCreation;

@@ -382,11 +382,11 @@ public class NatsSinkBuilder<IN>
                         + " serializer, serialization schema, subject, subject selector, reply-to"
                         + " selector or headers.");
         // As jnats: through another domain or API prefix, writes go to <prefix>$KV.<bucket>.<key>.
-        String apiPrefix = jetStream == null ? null : jetStream.getApiPrefix();
+        String keys = KeyValueMessages.subjectPrefix(keyValueBucket);
         return new KeyValueMessages<>(
-                JetStreamSettings.DEFAULT_API_PREFIX.equals(apiPrefix) || apiPrefix == null
-                        ? KeyValueMessages.subjectPrefix(keyValueBucket)
-                        : apiPrefix + KeyValueMessages.subjectPrefix(keyValueBucket),
+                jetStream == null || jetStream.usesDefaultApi()
+                        ? keys
+                        : jetStream.getApiPrefix() + keys,
                 keyValueSerializer);
     }
 

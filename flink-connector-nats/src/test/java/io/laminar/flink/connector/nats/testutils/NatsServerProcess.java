@@ -155,19 +155,7 @@ final class NatsServerProcess {
             resume();
         }
         signal("USR2");
-        try {
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new IllegalStateException(
-                        "nats-server (pid "
-                                + p.pid()
-                                + ") still alive "
-                                + timeout
-                                + " after SIGUSR2");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted in nats-server's lame duck mode", e);
-        }
+        awaitExit(p, timeout, "SIGUSR2");
         process = null;
         awaitPortClosed("after nats-server left lame duck mode");
     }
@@ -179,21 +167,28 @@ final class NatsServerProcess {
             return;
         }
         p.destroyForcibly();
+        awaitExit(p, STOP_TIMEOUT, "SIGKILL");
+        process = null;
+        awaitPortClosed("after nats-server was killed");
+    }
+
+    /** Waits until {@code p} has exited after {@code signal}, failing after {@code timeout}. */
+    private static void awaitExit(Process p, Duration timeout, String signal) {
         try {
-            if (!p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new IllegalStateException(
                         "nats-server (pid "
                                 + p.pid()
                                 + ") still alive "
-                                + STOP_TIMEOUT
-                                + " after SIGKILL");
+                                + timeout
+                                + " after "
+                                + signal);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while killing nats-server", e);
+            throw new IllegalStateException(
+                    "Interrupted waiting for nats-server to exit after " + signal, e);
         }
-        process = null;
-        awaitPortClosed("after nats-server was killed");
     }
 
     /** SIGSTOP; see {@link NatsServerExtension#pause()}. */

@@ -100,7 +100,7 @@ final class JetStreamPublisher implements NatsPublisher {
         if (settings.getDomain() != null) {
             return JetStreamOptions.builder().domain(settings.getDomain()).build();
         }
-        if (JetStreamSettings.DEFAULT_API_PREFIX.equals(settings.getApiPrefix())) {
+        if (settings.usesDefaultApi()) {
             return null;
         }
         return JetStreamOptions.builder().prefix(settings.getApiPrefix()).build();

@@ -121,7 +121,7 @@ final class StreamSetup {
                                     + " the connection timeout.",
                             what.replace("The ", "the "),
                             e.getMessage(),
-                            JetStreamSettings.DEFAULT_API_PREFIX.equals(settings.getApiPrefix())
+                            settings.usesDefaultApi()
                                     ? ""
                                     : " on the API prefix " + settings.getApiPrefix() + ">"),
                     e);
